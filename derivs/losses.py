@@ -1,0 +1,258 @@
+"""Loss functions and their gradients with respect to the prediction: one frozen record each.
+
+Convention (the notes'): L is the mean over the n components of y and ŷ (``reduction="mean"``);
+``reduction="sum"`` drops the 1/n. ``grad(y, yhat)`` is ∂L/∂ŷ, the same shape as ŷ.
+
+The notes get two of these gradients wrong, and each record carries the notes' version
+(``notes_grad``) so the app can show a gradient check failing on it:
+- MSE L = (1/n)‖y − ŷ‖² has ∂L/∂ŷ_i = (2/n)(ŷ_i − y_i); the notes' (1/n)(ŷ_i − y_i) is the
+  gradient of (1/2n)‖y − ŷ‖².
+- Cross-entropy L = −(1/n) Σ y_i log ŷ_i has ∂L/∂ŷ_i = −y_i / (n ŷ_i); the notes drop the 1/n.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+from scipy import special
+
+from derivs._stable import as_array, fold
+from derivs.activations import Param
+from derivs.softmax import _sum_of_others, log_softmax, softmax, softmax_complement
+
+# Display symbols: L = (1/n) Σ_i ℓ(y_i, ŷ_i), with the gradient taken per component i.
+I, J = sp.symbols("i j", integer=True, positive=True)
+N = sp.Symbol("n", integer=True, positive=True)
+Y = sp.IndexedBase("y")
+YHAT = sp.IndexedBase(r"\hat{y}")
+Z = sp.IndexedBase("z")
+DELTA = sp.Symbol("delta", positive=True)
+
+
+@dataclass(frozen=True)
+class Loss:
+    name: str
+    label: str
+    value: Callable  # value(y, yhat, reduction="mean", **params) -> float
+    grad: Callable  # grad(y, yhat, reduction="mean", **params) -> array like yhat
+    value_expr: sp.Expr  # in Y[i], YHAT[i] (or Z[i] for logits), N and params
+    grad_expr: sp.Expr  # ∂L/∂ŷ_i (or ∂L/∂z_i), the same symbols
+    prediction: str  # what ŷ is: "values", "probabilities" or "logits"
+    target: str  # what y must be: "values", "distribution" or "binary"
+    params: tuple[Param, ...] = ()
+    notes_grad: Callable | None = None
+    notes_grad_expr: sp.Expr | None = None
+
+    @property
+    def wrt(self) -> sp.IndexedBase:
+        """The symbol the gradient is taken with respect to."""
+        return Z if self.prediction == "logits" else YHAT
+
+    def defaults(self) -> dict[str, float]:
+        return {p.name: p.default for p in self.params}
+
+    def problems(self, y, yhat) -> tuple[str, ...]:
+        """Keys of what is wrong with (y, yhat) for this loss; () when the input is valid.
+
+        Keys: shape, not_finite, prediction_not_probability, target_not_binary,
+        target_negative, target_not_normalised. The app turns them into sentences.
+        """
+        y, yhat = as_array(y), as_array(yhat)
+        if y.shape != yhat.shape or y.size == 0:
+            return ("shape",)
+        if not (np.all(np.isfinite(y)) and np.all(np.isfinite(yhat))):
+            return ("not_finite",)
+        found = []
+        if self.prediction == "probabilities":
+            upper_ok = yhat <= 1 if self.target == "distribution" else yhat < 1
+            if not np.all((yhat > 0) & upper_ok):
+                found.append("prediction_not_probability")
+        if self.target == "binary" and not np.all((y >= 0) & (y <= 1)):
+            found.append("target_not_binary")
+        if self.target == "distribution":
+            if np.any(y < 0):
+                found.append("target_negative")
+            elif not np.isclose(np.sum(y), 1.0, rtol=0, atol=1e-9):
+                found.append("target_not_normalised")
+        return tuple(found)
+
+
+def _scale(n, reduction):
+    if reduction == "mean":
+        return 1.0 / n
+    if reduction == "sum":
+        return 1.0
+    raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+
+
+def _pair(y, yhat):
+    y, yhat = as_array(y), as_array(yhat)
+    if y.shape != yhat.shape:
+        raise ValueError(f"y and yhat must have the same shape, got {y.shape} and {yhat.shape}")
+    return y, yhat
+
+
+# --- MSE -------------------------------------------------------------------------------------
+
+
+def mse_value(y, yhat, reduction="mean"):
+    """L = (1/n) Σ (ŷ_i − y_i)²"""
+    y, yhat = _pair(y, yhat)
+    r = yhat - y
+    return np.sum(r * r) * _scale(r.size, reduction)
+
+
+def mse_grad(y, yhat, reduction="mean"):
+    """∂L/∂ŷ_i = (2/n)(ŷ_i − y_i)"""
+    y, yhat = _pair(y, yhat)
+    return 2.0 * (yhat - y) * _scale(y.size, reduction)
+
+
+def mse_notes_grad(y, yhat, reduction="mean"):
+    """The notes' (1/n)(ŷ_i − y_i): half the true gradient (it belongs to (1/2n)‖y − ŷ‖²)."""
+    y, yhat = _pair(y, yhat)
+    return (yhat - y) * _scale(y.size, reduction)
+
+
+# --- cross-entropy on probabilities ------------------------------------------------------------
+
+
+def cross_entropy_value(y, yhat, reduction="mean"):
+    """L = −(1/n) Σ y_i log ŷ_i, with 0·log 0 = 0 (xlogy)"""
+    y, yhat = _pair(y, yhat)
+    with np.errstate(divide="ignore"):
+        return -np.sum(special.xlogy(y, yhat)) * _scale(y.size, reduction)
+
+
+def cross_entropy_grad(y, yhat, reduction="mean"):
+    """∂L/∂ŷ_i = −y_i / (n ŷ_i); 0 where y_i = 0"""
+    y, yhat = _pair(y, yhat)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.where(y == 0, 0.0, -y / yhat)
+    return g * _scale(y.size, reduction)
+
+
+def cross_entropy_notes_grad(y, yhat, reduction="mean"):
+    """The notes' −y_i / ŷ_i: the 1/n of the mean is dropped."""
+    y, yhat = _pair(y, yhat)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(y == 0, 0.0, -y / yhat)
+
+
+# --- binary cross-entropy on probabilities -----------------------------------------------------
+
+
+def bce_value(y, yhat, reduction="mean"):
+    """L = −(1/n) Σ [y_i log ŷ_i + (1 − y_i) log(1 − ŷ_i)], log(1 − ŷ) as log1p(−ŷ)"""
+    y, yhat = _pair(y, yhat)
+    with np.errstate(divide="ignore"):
+        terms = special.xlogy(y, yhat) + special.xlog1py(1.0 - y, -yhat)
+    return -np.sum(terms) * _scale(y.size, reduction)
+
+
+def bce_grad(y, yhat, reduction="mean"):
+    """∂L/∂ŷ_i = (ŷ_i − y_i) / (n ŷ_i (1 − ŷ_i))"""
+    y, yhat = _pair(y, yhat)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = (yhat - y) / (yhat * (1.0 - yhat))
+    return g * _scale(y.size, reduction)
+
+
+# --- softmax + cross-entropy on logits ---------------------------------------------------------
+
+
+def softmax_ce_value(y, z, reduction="mean"):
+    """L = −(1/n) Σ y_i log softmax(z)_i, with log-softmax computed stably"""
+    y, z = _pair(y, z)
+    return -np.sum(np.where(y == 0, 0.0, y * log_softmax(z))) * _scale(y.size, reduction)
+
+
+def softmax_ce_grad(y, z, reduction="mean"):
+    """∂L/∂z_i = (s_i Σ_j y_j − y_i) / n, s = softmax(z)
+
+    Written as s_i Σ_{j≠i} y_j − y_i (1 − s_i) with both "others" sums computed directly, so
+    the target's entry s_k − 1 keeps its digits when s_k ≈ 1.
+    """
+    y, z = _pair(y, z)
+    s = softmax(z)
+    g = s * _sum_of_others(y) - y * softmax_complement(z)
+    return g * _scale(y.size, reduction)
+
+
+# --- Huber -----------------------------------------------------------------------------------
+
+
+def huber_value(y, yhat, reduction="mean", delta=1.0):
+    """L = (1/n) Σ h(ŷ_i − y_i), h(r) = r²/2 if |r| ≤ δ else δ(|r| − δ/2)"""
+    y, yhat = _pair(y, yhat)
+    a, _ = fold(yhat - y)  # |r| written as ±r, so the complex step still works
+    h = np.where(a.real <= delta, 0.5 * a * a, delta * (a - 0.5 * delta))
+    return np.sum(h) * _scale(y.size, reduction)
+
+
+def huber_grad(y, yhat, reduction="mean", delta=1.0):
+    """∂L/∂ŷ_i = clip(ŷ_i − y_i, −δ, δ) / n (continuous: no kink convention needed)"""
+    y, yhat = _pair(y, yhat)
+    return np.clip(yhat - y, -delta, delta) * _scale(y.size, reduction)
+
+
+# --- the registry ----------------------------------------------------------------------------
+
+_i = I
+_r = YHAT[_i] - Y[_i]
+_softmax_i = sp.exp(Z[_i]) / sp.Sum(sp.exp(Z[J]), (J, 1, N))
+
+LOSSES: dict[str, Loss] = {
+    loss.name: loss
+    for loss in (
+        Loss(
+            "mse", "Mean squared error", mse_value, mse_grad,
+            value_expr=sp.Sum((Y[_i] - YHAT[_i]) ** 2, (_i, 1, N)) / N,
+            grad_expr=2 * _r / N,
+            prediction="values", target="values",
+            notes_grad=mse_notes_grad, notes_grad_expr=_r / N,
+        ),
+        Loss(
+            "cross_entropy", "Cross-entropy (on probabilities)",
+            cross_entropy_value, cross_entropy_grad,
+            value_expr=-sp.Sum(Y[_i] * sp.log(YHAT[_i]), (_i, 1, N)) / N,
+            grad_expr=-Y[_i] / (N * YHAT[_i]),
+            prediction="probabilities", target="distribution",
+            notes_grad=cross_entropy_notes_grad, notes_grad_expr=-Y[_i] / YHAT[_i],
+        ),
+        Loss(
+            "binary_cross_entropy", "Binary cross-entropy (on probabilities)",
+            bce_value, bce_grad,
+            value_expr=-sp.Sum(
+                Y[_i] * sp.log(YHAT[_i]) + (1 - Y[_i]) * sp.log(1 - YHAT[_i]), (_i, 1, N)
+            ) / N,
+            grad_expr=_r / (N * YHAT[_i] * (1 - YHAT[_i])),
+            prediction="probabilities", target="binary",
+        ),
+        Loss(
+            "softmax_cross_entropy", "Softmax + cross-entropy (on logits)",
+            softmax_ce_value, softmax_ce_grad,
+            value_expr=-sp.Sum(Y[_i] * sp.log(_softmax_i), (_i, 1, N)) / N,
+            grad_expr=(_softmax_i * sp.Sum(Y[J], (J, 1, N)) - Y[_i]) / N,
+            prediction="logits", target="distribution",
+        ),
+        Loss(
+            "huber", "Huber", huber_value, huber_grad,
+            value_expr=sp.Sum(
+                sp.Piecewise(
+                    (_r**2 / 2, sp.Abs(_r) <= DELTA),
+                    (DELTA * (sp.Abs(_r) - DELTA / 2), True),
+                ),
+                (_i, 1, N),
+            ) / N,
+            grad_expr=sp.Piecewise(
+                (_r, sp.Abs(_r) <= DELTA), (DELTA * sp.sign(_r), True)
+            ) / N,
+            prediction="values", target="values",
+            params=(Param("delta", 1.0, 0.1, 5.0, 0.1, DELTA),),
+        ),
+    )
+}
