@@ -1,0 +1,25 @@
+"""derivs: the entry point only routes. Pages live in pages/, the maths in derivs/."""
+
+import streamlit as st
+
+import ui
+from derivs.i18n import t
+
+st.set_page_config(page_title="derivs", page_icon="∂", layout="wide")
+
+lang = ui.language_picker()
+
+PAGES = [
+    ("pages/home.py", "nav.home", "home", ":material/home:"),
+    ("pages/activations.py", "nav.activations", "activations", ":material/show_chart:"),
+    ("pages/softmax.py", "nav.softmax", "softmax", ":material/grid_on:"),
+    ("pages/losses.py", "nav.losses", "losses", ":material/trending_down:"),
+    ("pages/gradcheck.py", "nav.gradcheck", "gradient-check", ":material/science:"),
+    ("pages/playground.py", "nav.playground", "your-function", ":material/edit:"),
+]
+
+navigation = st.navigation([
+    st.Page(path, title=t(title, lang), url_path=url, icon=icon, default=(url == "home"))
+    for path, title, url, icon in PAGES
+])
+navigation.run()

@@ -1,0 +1,37 @@
+"""Text shared by the shell and every page."""
+
+TEXT = {
+    "app.title": ("derivs: see and check the derivatives that train neural networks",
+                  "derivs:看见并检验训练神经网络的导数"),
+    "app.language": ("Language / 语言", "语言 / Language"),
+    "nav.home": ("Home", "首页"),
+    "nav.activations": ("Activations", "激活函数"),
+    "nav.softmax": ("Softmax Jacobian", "Softmax 雅可比矩阵"),
+    "nav.losses": ("Losses", "损失函数"),
+    "nav.gradcheck": ("Gradient-check lab", "梯度检验实验室"),
+    "nav.playground": ("Your own function", "自定义函数"),
+    "common.controls": ("Controls", "控制"),
+    "common.share": ("The address bar holds every control on this page: copy it to share this exact view.",
+                     "地址栏保存了本页的全部设置:复制链接即可分享当前视图。"),
+    "common.source": ("The numpy code that runs", "实际运行的 numpy 代码"),
+    "common.analytic": ("analytic", "解析"),
+    "common.numerical": ("numerical", "数值"),
+    "common.rel_error": ("relative error", "相对误差"),
+    "common.method": ("Finite-difference method", "有限差分方法"),
+    "common.step": ("Step h", "步长 h"),
+    "common.step_default": ("default step", "默认步长"),
+    "band.good": ("good (≤ 1e-7)", "良好(≤ 1e-7)"),
+    "band.kink": ("acceptable only at a kink (≤ 1e-4)", "仅在尖点处可接受(≤ 1e-4)"),
+    "band.doubtful": ("doubtful (between 1e-4 and 1e-2)", "可疑(介于 1e-4 与 1e-2)"),
+    "band.wrong": ("wrong (≥ 1e-2)", "错误(≥ 1e-2)"),
+    "problem.shape": ("y and ŷ must have the same number of entries.", "y 与 ŷ 的元素个数必须相同。"),
+    "problem.not_finite": ("Every entry must be a finite number.", "所有元素都必须是有限数。"),
+    "problem.prediction_not_probability": (
+        "Predicted probabilities must lie in (0, 1] (binary cross-entropy: in (0, 1)); log 0 is −∞.",
+        "预测概率必须在 (0, 1] 内(二元交叉熵:在 (0, 1) 内);log 0 = −∞。"),
+    "problem.target_not_binary": ("Binary targets must lie in [0, 1].", "二元目标值必须在 [0, 1] 内。"),
+    "problem.target_negative": ("Targets must not be negative.", "目标值不能为负。"),
+    "problem.target_not_normalised": (
+        "The targets must sum to 1 (they are a probability distribution); now they sum to {total:.6g}.",
+        "目标值之和必须为 1(它是一个概率分布);当前之和为 {total:.6g}。"),
+}

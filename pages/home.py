@@ -1,0 +1,40 @@
+"""Home: what each page teaches, and the notes' formulas in their correct form."""
+
+import streamlit as st
+
+import ui
+from derivs.symbolic import activation_latex, loss_latex, softmax_latex
+
+
+def render() -> None:
+    st.title(ui.tr("app.title"))
+    st.write(ui.tr("home.intro"))
+
+    st.header(ui.tr("home.pages"))
+    for page in ("activations", "softmax", "losses", "gradcheck", "playground"):
+        st.markdown("- " + ui.tr(f"home.{page}"))
+
+    st.header(ui.tr("home.errata"))
+    st.write(ui.tr("home.errata_intro"))
+    mse, ce, smx = loss_latex("mse"), loss_latex("cross_entropy"), softmax_latex()
+    sig = activation_latex("sigmoid")
+    rows = [
+        ("home.mse", rf"\frac{{\partial L}}{{\partial {mse['wrt']}}} = {mse['notes_grad']}",
+         rf"\frac{{\partial L}}{{\partial {mse['wrt']}}} = {mse['grad']}"),
+        ("home.ce", rf"\frac{{\partial L}}{{\partial {ce['wrt']}}} = {ce['notes_grad']}",
+         rf"\frac{{\partial L}}{{\partial {ce['wrt']}}} = {ce['grad']}"),
+        ("home.jac", smx["notes_matrix"], smx["jacobian_matrix"]),
+        ("home.stable", rf"\sigma' = {sig['df_via_output']}", rf"\sigma' = {sig['df']}"),
+    ]
+    left, right = st.columns(2)
+    left.subheader(ui.tr("home.col_notes"))
+    right.subheader(ui.tr("home.col_correct"))
+    for text_key, notes, correct in rows:
+        st.markdown(ui.tr(text_key))
+        left, right = st.columns(2)
+        left.latex(notes)
+        right.latex(correct)
+    st.caption(ui.tr("common.share"))
+
+
+render()

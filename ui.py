@@ -1,0 +1,81 @@
+"""The app's one helper module for shared widgets: language, URL-bound controls, badges.
+
+Every control is keyed and bound to the URL (``bind="query-params"``), so the address bar is the
+state: a shared link restores the exact view. Defaults are dropped from the URL by Streamlit.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import streamlit as st
+
+from derivs import error_band
+from derivs.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_from_locale, t
+
+_BAND_COLOUR = {"good": "green", "kink": "orange", "doubtful": "orange", "wrong": "red"}
+
+
+def lang() -> str:
+    return st.session_state.get("lang", DEFAULT_LANGUAGE)
+
+
+def tr(key: str, **fmt) -> str:
+    """The current language's text for key."""
+    return t(key, lang(), **fmt)
+
+
+def language_picker() -> str:
+    """Sidebar language switch. English is the widget default, so a Chinese view always
+    carries ?lang=zh and a shared link opens in the sender's language; a first visit with no
+    lang in the URL starts from the browser's locale."""
+    if "lang" not in st.session_state and "lang" not in st.query_params:
+        guess = language_from_locale(st.context.locale)
+        if guess != DEFAULT_LANGUAGE:
+            st.session_state["lang"] = guess
+    return st.sidebar.radio(
+        t("app.language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang",
+        horizontal=True, bind="query-params",
+    )
+
+
+def slider(label: str, key: str, low: float, high: float, default: float, step: float, **kw):
+    return st.slider(label, min_value=low, max_value=high, value=default, step=step, key=key,
+                     bind="query-params", **kw)
+
+
+def select(label: str, options, key: str, format_func=str, **kw):
+    return st.selectbox(label, list(options), format_func=format_func, key=key,
+                        bind="query-params", **kw)
+
+
+def toggle(label: str, key: str, default: bool = False, **kw) -> bool:
+    return st.toggle(label, value=default, key=key, bind="query-params", **kw)
+
+
+def number(label: str, key: str, default: float, low: float | None = None,
+           high: float | None = None, **kw) -> float:
+    return st.number_input(label, value=default, min_value=low, max_value=high, key=key,
+                           bind="query-params", **kw)
+
+
+def band_text(rel_err: float) -> str:
+    """The relative error coloured by its CS231n band, as Streamlit markdown."""
+    band = error_band(rel_err)
+    return f":{_BAND_COLOUR[band]}[**{rel_err:.2e}** · {tr('band.' + band)}]"
+
+
+def show_problems(keys, **fmt) -> None:
+    for key in keys:
+        st.warning(tr("problem." + key, **fmt), icon="⚠️")
+
+
+def show_source(*functions) -> None:
+    """The source of the functions that run, read with inspect: it cannot drift from the code."""
+    with st.expander(tr("common.source")):
+        for fn in functions:
+            st.code(inspect.getsource(fn), language="python")
+
+
+def chart(fig, key: str) -> None:
+    st.plotly_chart(fig, key=key, config={"displaylogo": False})
