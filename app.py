@@ -9,13 +9,14 @@ st.set_page_config(page_title="derivs", page_icon="∂", layout="wide")
 
 lang = ui.language_picker()
 
+# url_path = the file's stem, the name Streamlit's legacy pages/ mode also gives it (ui.py).
 PAGES = [
     ("pages/home.py", "nav.home", "home", ":material/home:"),
     ("pages/activations.py", "nav.activations", "activations", ":material/show_chart:"),
     ("pages/softmax.py", "nav.softmax", "softmax", ":material/grid_on:"),
     ("pages/losses.py", "nav.losses", "losses", ":material/trending_down:"),
-    ("pages/gradcheck.py", "nav.gradcheck", "gradient-check", ":material/science:"),
-    ("pages/playground.py", "nav.playground", "your-function", ":material/edit:"),
+    ("pages/gradcheck.py", "nav.gradcheck", "gradcheck", ":material/science:"),
+    ("pages/playground.py", "nav.playground", "playground", ":material/edit:"),
 ]
 
 navigation = st.navigation([

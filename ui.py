@@ -9,9 +9,19 @@ from __future__ import annotations
 import inspect
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from derivs import error_band
 from derivs.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_from_locale, t
+
+# Until app.py has called st.navigation once, Streamlit treats a folder named pages/ as a
+# legacy multipage app: a fresh server's first request for /softmax would run that page alone,
+# with no language picker and no navigation (a shared link opened after Community Cloud woke the
+# app up). Every script imports this module first, so the first such run switches the legacy
+# mode off and reruns, this time through app.py. Checked against streamlit 1.67 (pinned).
+if PagesManager.uses_pages_directory:
+    PagesManager.uses_pages_directory = False
+    st.rerun()
 
 _BAND_COLOUR = {"good": "green", "kink": "orange", "doubtful": "orange", "wrong": "red"}
 
@@ -49,6 +59,19 @@ def select(label: str, options, key: str, format_func=str, **kw):
                         bind="query-params", **kw)
 
 
+def select_slider(label: str, options, key: str, default, format_func=str, **kw):
+    """A slider over a fixed list (e.g. log-spaced values); the URL holds format_func(value),
+    so format_func must not depend on the language."""
+    return st.select_slider(label, options=list(options), value=default, format_func=format_func,
+                            key=key, bind="query-params", **kw)
+
+
+def multiselect(label: str, options, key: str, default=(), format_func=str, **kw) -> list:
+    """The URL holds format_func of each chosen option: it must not depend on the language."""
+    return st.multiselect(label, list(options), default=list(default), format_func=format_func,
+                          key=key, bind="query-params", **kw)
+
+
 def toggle(label: str, key: str, default: bool = False, **kw) -> bool:
     return st.toggle(label, value=default, key=key, bind="query-params", **kw)
 
@@ -63,6 +86,11 @@ def band_text(rel_err: float) -> str:
     """The relative error coloured by its CS231n band, as Streamlit markdown."""
     band = error_band(rel_err)
     return f":{_BAND_COLOUR[band]}[**{rel_err:.2e}** · {tr('band.' + band)}]"
+
+
+def band_css(rel_err: float) -> str:
+    """CSS colouring a table cell by rel_err's CS231n band (for pandas Styler.map)."""
+    return f"color: {_BAND_COLOUR[error_band(rel_err)]}; font-weight: bold"
 
 
 def show_problems(keys, **fmt) -> None:

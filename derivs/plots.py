@@ -41,3 +41,424 @@ def base_layout(fig: go.Figure, *, title: str = "", x: str = "", y: str = "",
     fig.update_xaxes(title_text=x, zeroline=True)
     fig.update_yaxes(title_text=y, zeroline=True)
     return fig
+
+
+# --- losses page ---
+
+
+def gradient_bars(components, analytic, numerical, *, analytic_name: str, numerical_name: str,
+                  title: str = "", y: str = "", notes: bool = False) -> go.Figure:
+    """Analytic beside numerical gradient, one group of bars per component; notes=True colours
+    the analytic bars as the notes' (wrong) form."""
+    fig = go.Figure()
+    analytic_colour = COLOURS["notes"] if notes else COLOURS["df"]
+    for name, values, colour in ((analytic_name, analytic, analytic_colour),
+                                 (numerical_name, numerical, COLOURS["numerical"])):
+        fig.add_bar(x=list(components), y=np.asarray(values, dtype=np.float64), name=name,
+                    marker_color=colour, hovertemplate="%{x}: %{y:.10g}<extra>" + name + "</extra>")
+    fig.update_layout(barmode="group", bargap=0.25)
+    return base_layout(fig, title=title, y=y, height=340)
+
+
+def loss_sweep_figure(grid, values, slopes, *, at: float, value_at: float, slope_at: float,
+                      x: str, value_name: str, slope_name: str) -> go.Figure:
+    """L (top) and ∂L/∂ŷ_k (bottom) over one component's range, the current point marked."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
+    grid = dense(grid)
+    for row, name, curve, point, colour in ((1, value_name, values, value_at, COLOURS["f"]),
+                                            (2, slope_name, slopes, slope_at, COLOURS["df"])):
+        fig.add_scatter(x=grid, y=dense(curve), mode="lines", name=name, row=row, col=1,
+                        line=dict(color=colour, width=2.5))
+        fig.add_scatter(x=[at], y=[point], mode="markers", showlegend=False, row=row, col=1,
+                        marker=dict(color=colour, size=12, line=dict(color="white", width=2)),
+                        hovertemplate=f"{name}: %{{y:.10g}} at %{{x:.4g}}<extra></extra>")
+    fig.add_vline(x=at, line=dict(color=COLOURS["kink"], dash="dot"))
+    base_layout(fig, height=520)
+    fig.update_xaxes(title_text=x, row=2, col=1)
+    fig.update_yaxes(title_text=value_name, row=1, col=1)
+    fig.update_yaxes(title_text=slope_name, row=2, col=1)
+    return fig
+
+
+def sigmoid_loss_gradients_figure(z, bce, mse, *, bce_name: str, mse_name: str, title: str,
+                                  x: str, y: str, stall_label: str) -> go.Figure:
+    """dL/dz of BCE and MSE through a sigmoid: MSE's vanishes where the sigmoid saturates."""
+    fig = go.Figure()
+    z = dense(z)
+    fig.add_scatter(x=z, y=dense(bce), mode="lines", name=bce_name,
+                    line=dict(color=COLOURS["f"], width=3))
+    fig.add_scatter(x=z, y=dense(mse), mode="lines", name=mse_name,
+                    line=dict(color=COLOURS["notes"], width=3, dash="dash"))
+    tail = len(z) // 10  # point the label at the saturated, wrong end of the MSE curve
+    fig.add_annotation(x=float(z[tail]), y=float(mse[tail]), text=stall_label, showarrow=True,
+                       arrowhead=2, ax=40, ay=-60, font=dict(color=COLOURS["notes"]))
+    return base_layout(fig, title=title, x=x, y=y, height=380)
+
+
+# --- softmax page ---
+
+#: J's entries change sign: red below 0, white at 0, blue above (zmid/cmid = 0).
+DIVERGING = "RdBu"
+
+
+def _indexed(symbol: str, n: int) -> list[str]:
+    return [f"{symbol}<sub>{k}</sub>" for k in range(1, n + 1)]
+
+
+def _matrix_trace(matrix, *, show_values: bool, coloraxis: str = "coloraxis",
+                  scientific: bool = False, customdata=None, hovertemplate=None) -> go.Heatmap:
+    """One n×n heatmap, rows s_i and columns z_j; float64 so tiny entries (1e−42) survive.
+    Cells shrink as n grows, and so do the text and the digits written in them."""
+    matrix = np.asarray(matrix, dtype=np.float64)
+    n = matrix.shape[0]
+    small = n > 4
+    value_format = (".0e" if small else ".1e") if scientific else (".2~g" if small else ".3~g")
+    return go.Heatmap(
+        z=matrix, x=_indexed("z", n), y=_indexed("s", n), coloraxis=coloraxis,
+        texttemplate=f"%{{z:{value_format}}}" if show_values else None,
+        textfont=dict(size=FONT_SIZE - (3 if small else 1)),
+        customdata=customdata,
+        hovertemplate=hovertemplate or "%{y}, %{x}: %{z:.6g}<extra></extra>",
+        xgap=1, ygap=1,
+    )
+
+
+def _square_matrix_axes(fig: go.Figure, count: int) -> None:
+    """Row 1 on top as in a matrix, square cells, column labels on top; the rows (s_i) are the
+    same in every panel, so only the first panel labels them."""
+    for k in range(1, count + 1):
+        suffix = "" if k == 1 else str(k)
+        fig.layout[f"yaxis{suffix}"].update(autorange="reversed", scaleanchor=f"x{suffix}",
+                                            constrain="domain", zeroline=False,
+                                            showticklabels=k == 1)
+        fig.layout[f"xaxis{suffix}"].update(constrain="domain", side="top", zeroline=False)
+
+
+def _colour_axis(difference: bool) -> dict:
+    bar = dict(thickness=14, exponentformat="e")
+    if difference:  # |error| ≥ 0: a sequential scale from 0
+        return dict(colorscale="Oranges", cmin=0, colorbar=bar)
+    return dict(colorscale=DIVERGING, cmid=0, colorbar=bar)
+
+
+def probability_bars(s, *, y: str, title: str = "") -> go.Figure:
+    """s as bars, each labelled with its value (3 significant digits, so 1e−87 stays visible)."""
+    s = np.asarray(s, dtype=np.float64)
+    fig = go.Figure(go.Bar(
+        x=_indexed("s", len(s)), y=s, marker_color=COLOURS["f"],
+        text=[f"{v:.3g}" for v in s], textposition="outside", cliponaxis=False,
+        hovertemplate="%{x} = %{y:.10g}<extra></extra>",
+    ))
+    base_layout(fig, title=title, y=y, height=400)
+    fig.update_yaxes(range=[0, 1.15], zeroline=False)
+    return fig
+
+
+def matrix_heatmap(matrix, *, show_values: bool, difference: bool = False, title: str = "",
+                   customdata=None, hovertemplate=None, height: int = 400) -> go.Figure:
+    """One matrix on its own colour scale: diverging around 0, or sequential for an |error|."""
+    fig = go.Figure(_matrix_trace(matrix, show_values=show_values, scientific=difference,
+                                  customdata=customdata, hovertemplate=hovertemplate))
+    base_layout(fig, title=title, height=height)
+    fig.update_layout(coloraxis=_colour_axis(difference), margin=dict(t=90 if title else 30))
+    if title:
+        fig.update_layout(title=dict(y=0.98, yanchor="top"))
+    _square_matrix_axes(fig, 1)
+    return fig
+
+
+def jacobian_heatmap(jac, s, temperature: float, *, show_values: bool, title: str = "",
+                     height: int = 420) -> go.Figure:
+    """J with a hover that plugs the numbers into J_ij = s_i(δ_ij − s_j)/T (clicking a cell
+    returns no selection in Streamlit, issue 8760, so the explanation lives in the hover)."""
+    s = np.asarray(s, dtype=np.float64)
+    i, j = np.indices(np.shape(jac))
+    customdata = np.stack([i + 1, j + 1, s[i], (i == j).astype(np.float64), s[j]], axis=-1)
+    hover = (
+        "J<sub>%{customdata[0]},%{customdata[1]}</sub> = ∂s<sub>%{customdata[0]}</sub>"
+        "/∂z<sub>%{customdata[1]}</sub> = s<sub>i</sub>(δ<sub>ij</sub> − s<sub>j</sub>)/T"
+        "<br>= %{customdata[2]:.4g} · (%{customdata[3]} − %{customdata[4]:.4g}) / "
+        f"{temperature:g}<br>= %{{z:.6g}}<extra></extra>"
+    )
+    fig = matrix_heatmap(jac, show_values=show_values, title=title, customdata=customdata,
+                         hovertemplate=hover, height=height)
+    return fig.update_layout(hoverlabel=dict(font_size=FONT_SIZE))  # the formula must be legible
+
+
+def matrix_row_figure(matrices, *, titles, show_values: bool, difference_last: bool = False,
+                      height: int = 340) -> go.Figure:
+    """Matrices side by side on one diverging scale centred on 0, so they can be compared
+    entry by entry (diag(s)/T − s sᵀ/T = J). With difference_last the last matrix (an |error|)
+    has its own sequential scale, and each colour bar lies flat under its own panels, so
+    neither sits between panels or next to the wrong one."""
+    from plotly.subplots import make_subplots
+
+    count = len(matrices)
+    fig = make_subplots(rows=1, cols=count, subplot_titles=list(titles),
+                        horizontal_spacing=0.05 if difference_last else 0.03)
+    for k, matrix in enumerate(matrices, start=1):
+        own_scale = difference_last and k == count
+        fig.add_trace(_matrix_trace(matrix, show_values=show_values, scientific=own_scale,
+                                    coloraxis="coloraxis2" if own_scale else "coloraxis"),
+                      row=1, col=k)
+    base_layout(fig, height=height)
+    fig.update_layout(coloraxis=_colour_axis(False), margin=dict(t=80),
+                      font=dict(size=FONT_SIZE - 2))
+    if difference_last:
+        shared_end = fig.layout[f"xaxis{count - 1}"].domain[1]
+        last = fig.layout[f"xaxis{count}"].domain
+
+        def flat_bar(low, high):
+            return dict(orientation="h", x=(low + high) / 2, xanchor="center", len=high - low,
+                        y=-0.04, yanchor="top", thickness=12, exponentformat="e")
+
+        fig.update_layout(coloraxis_colorbar=flat_bar(0.0, shared_end),
+                          coloraxis2=_colour_axis(True),
+                          coloraxis2_colorbar=flat_bar(last[0], last[1]),
+                          margin=dict(b=60))
+    fig.update_annotations(yshift=28)  # subplot titles above the column labels
+    _square_matrix_axes(fig, count)
+    return fig
+
+
+def vjp_bars(fast, explicit, *, fast_name: str, explicit_name: str, y: str,
+             title: str = "") -> go.Figure:
+    """Backprop's s ⊙ (v − ⟨s, v⟩)/T beside the explicit Jᵀv, one group per component."""
+    fig = go.Figure()
+    labels = [f"(Jᵀv)<sub>{k}</sub>" for k in range(1, len(fast) + 1)]
+    for name, values, colour in ((fast_name, fast, COLOURS["df"]),
+                                 (explicit_name, explicit, COLOURS["f"])):
+        fig.add_bar(x=labels, y=np.asarray(values, dtype=np.float64), name=name,
+                    marker_color=colour, hovertemplate="%{x}: %{y:.10g}<extra>" + name + "</extra>")
+    fig.update_layout(barmode="group", bargap=0.25)
+    return base_layout(fig, title=title, y=y, height=360)
+
+
+# --- gradient-check lab ---
+
+#: One colour per finite-difference method (derivs.METHODS order), distinct from COLOURS["df"].
+METHOD_COLOURS = {
+    "forward": "#1f5fbf",
+    "backward": "#7048e8",
+    "central": "#2b8a3e",
+    "five_point": "#e67700",
+    "complex_step": "#c2255c",
+}
+
+
+def _floor_line(fig: go.Figure, floor: float, text: str) -> None:
+    """A dashed line at the floor of a log y axis, labelled just below its left end. (Annotations on a
+    log axis take log10 coordinates, unlike the line itself.)"""
+    fig.add_hline(y=floor, line=dict(color=COLOURS["kink"], dash="dash", width=1))
+    fig.add_annotation(x=0, xref="paper", xanchor="left", y=np.log10(floor), yanchor="top",
+                       text=text, showarrow=False, font=dict(size=FONT_SIZE - 3,
+                                                             color=COLOURS["kink"]))
+
+
+def _log_range(values, floor: float, top: float) -> list[float]:
+    """log10 axis range from the floor (a little below) to the largest value shown (≤ top)."""
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    high = min(float(np.max(finite)) if finite.size else 1.0, top)
+    return [np.log10(floor) - 0.5, np.log10(max(high, floor * 10)) + 0.5]
+
+
+def error_vs_step_figure(curves, *, names: dict, selected: str, current_h: float | None,
+                         title: str, x: str, y: str, best_name: str, slope_name: str,
+                         floor_name: str, h_name: str) -> go.Figure:
+    """Error against h on log-log axes, one line per method, from derivs.targets.error_curves.
+
+    Each method gets a star at its best h and dotted guides of its theoretical slopes (order on
+    the right, −1 on the left); errors at the floor (often exactly 0) sit on a dashed line.
+    """
+    fig = go.Figure()
+    h = dense(curves.h)
+    for name, curve in curves.curves.items():
+        colour, chosen = METHOD_COLOURS[name], name == selected
+        fig.add_scatter(
+            x=h, y=dense(curve.err), mode="lines", name=names[name], legendgroup=name,
+            line=dict(color=colour, width=3.5 if chosen else 1.6),
+            opacity=1.0 if chosen else 0.75,
+            hovertemplate="h = %{x:.2e}<br>%{y:.2e}<extra>" + names[name] + "</extra>",
+        )
+        for guide in (curve.truncation, curve.round_off):
+            if guide is None:
+                continue
+            fig.add_scatter(
+                x=dense(guide.h), y=dense(guide.err), mode="lines", legendgroup=name,
+                showlegend=False, line=dict(color=colour, width=1.2, dash="dot"),
+                hovertemplate=f"{slope_name} {guide.slope:+g}<extra>{names[name]}</extra>",
+            )
+        fig.add_scatter(
+            x=[curve.best_h], y=[curve.best_err], mode="markers", legendgroup=name,
+            showlegend=False,
+            marker=dict(symbol="star", size=15 if chosen else 11, color=colour,
+                        line=dict(color="white", width=1)),
+            hovertemplate=f"{best_name}: h = %{{x:.1e}}<br>%{{y:.2e}}<extra>{names[name]}</extra>",
+        )
+    _floor_line(fig, curves.floor, floor_name)
+    if current_h is not None:
+        fig.add_vline(x=current_h, line=dict(color=COLOURS["kink"], width=1.5))
+        fig.add_annotation(x=np.log10(current_h), y=1, yref="paper", xanchor="left",
+                           yanchor="top", text=h_name, showarrow=False,
+                           font=dict(color=COLOURS["kink"]))
+    all_err = np.concatenate([c.err for c in curves.curves.values()])
+    fig.update_xaxes(type="log", exponentformat="power", dtick=2)
+    fig.update_yaxes(type="log", exponentformat="power",
+                     range=_log_range(all_err, curves.floor, top=1e4))
+    return base_layout(fig, title=title, x=x, y=y, height=480)
+
+
+def stencil_figure(view, *, title: str, x: str, f_name: str, numerical_name: str,
+                   analytical_name: str, points_name: str, kink_name: str) -> go.Figure:
+    """f up close around x: the method's points, the slope they measure, the slope df claims."""
+    fig = go.Figure()
+    fig.add_scatter(x=view.grid, y=view.f_grid, mode="lines", name=f_name,
+                    line=dict(color=COLOURS["f"], width=3))
+    fig.add_scatter(x=view.grid, y=view.numerical_line, mode="lines", name=numerical_name,
+                    line=dict(color=COLOURS["numerical"], width=2, dash="dash"))
+    fig.add_scatter(x=view.grid, y=view.analytical_line, mode="lines", name=analytical_name,
+                    line=dict(color=COLOURS["df"], width=2, dash="dot"))
+    fig.add_scatter(x=view.points, y=view.f_points, mode="markers", name=points_name,
+                    marker=dict(color=COLOURS["numerical"], size=12, symbol="circle-open",
+                                line=dict(width=3)),
+                    hovertemplate="x = %{x:.10g}<br>f = %{y:.10g}<extra></extra>")
+    for at in view.kinks:
+        fig.add_vline(x=at, line=dict(color=COLOURS["kink"], dash="dash"),
+                      annotation_text=kink_name, annotation_position="top left")
+    span = np.ptp(view.f_grid[np.isfinite(view.f_grid)]) if np.any(np.isfinite(view.f_grid)) else 1
+    low = np.nanmin(view.f_grid) - 0.3 * (span or 1.0)
+    high = np.nanmax(view.f_grid) + 0.3 * (span or 1.0)
+    fig.update_yaxes(range=[low, high], exponentformat="e")
+    fig.update_xaxes(exponentformat="e")
+    base_layout(fig, title=title, x=x, height=420)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0))
+    return fig
+
+
+def scan_figure(x_values, rel_errors: dict, colours: dict, *, floor: float, title: str, x: str,
+                y: str, floor_name: str, marks: dict | None = None) -> go.Figure:
+    """Relative error across x for each labelled derivative, on a log axis clipped at floor;
+    marks: {label: x} vertical lines (e.g. the point being checked)."""
+    fig = go.Figure()
+    for label, err in rel_errors.items():
+        fig.add_scatter(x=dense(x_values), y=dense(err), mode="lines", name=label,
+                        line=dict(color=colours[label], width=2.5),
+                        hovertemplate="x = %{x:.4g}<br>%{y:.2e}<extra>" + label + "</extra>")
+    _floor_line(fig, floor, floor_name)
+    for label, at in (marks or {}).items():
+        fig.add_vline(x=at, line=dict(color=COLOURS["kink"], width=1.5),
+                      annotation_text=label, annotation_position="top right")
+    all_err = np.concatenate(list(rel_errors.values()))
+    fig.update_yaxes(type="log", exponentformat="power", range=_log_range(all_err, floor, 10.0))
+    fig.update_layout(showlegend=True)
+    return base_layout(fig, title=title, x=x, y=y, height=360)
+
+
+# --- activations page ---
+
+
+def _shade_and_kinks(fig: go.Figure, zones, kinks, *, zone_name: str, kink_name: str) -> None:
+    """Amber bands where |f′| is nearly 0 and dotted lines at the kinks, one legend entry each."""
+    for lo, hi in zones:
+        fig.add_vrect(x0=lo, x1=hi, fillcolor=COLOURS["shade"], line_width=0, layer="below")
+    if len(zones):
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=zone_name, hoverinfo="skip",
+                        marker=dict(symbol="square", size=15, color=COLOURS["shade"]))
+    for at in kinks:
+        fig.add_vline(x=at, line=dict(color=COLOURS["kink"], dash="dot", width=2))
+    if len(kinks):
+        fig.add_scatter(x=[None], y=[None], mode="lines", name=kink_name, hoverinfo="skip",
+                        line=dict(color=COLOURS["kink"], dash="dot", width=2))
+
+
+def activation_figure(x, curves, *, zones=(), kinks=(), probes=(), tangent=None, title: str = "",
+                      x_title: str = "x", y_title: str = "", zone_name: str = "",
+                      kink_name: str = "") -> go.Figure:
+    """f and/or f′ over the grid x, with flat zones shaded and kinks marked.
+
+    curves: (key, name, y) with key "f" or "df" (it picks the colour and becomes the trace's
+    meta, so tests find the curve); probes: (key, name, x0, y0) markers at the probe;
+    tangent: (name, xs, ys) or None. The x axis stays on the grid: a probe or tangent outside
+    it is clipped, not zoomed out to.
+    """
+    fig = go.Figure()
+    _shade_and_kinks(fig, zones, kinks, zone_name=zone_name, kink_name=kink_name)
+    for key, name, y in curves:
+        fig.add_scatter(x=dense(x), y=dense(y), mode="lines", name=name, meta=key,
+                        line=dict(color=COLOURS[key], width=3),
+                        hovertemplate="x = %{x:.4g}<br>%{y:.6g}<extra>" + name + "</extra>")
+    if tangent is not None:
+        name, xs, ys = tangent  # dashed in f′'s colour: its slope is f′(x₀)
+        fig.add_scatter(x=xs, y=ys, mode="lines", name=name, meta="tangent", hoverinfo="skip",
+                        line=dict(color=COLOURS["df"], width=2.5, dash="dash"))
+    for key, name, x0, y0 in probes:
+        fig.add_scatter(x=[x0], y=[y0], mode="markers", name=name, meta="probe_" + key,
+                        showlegend=False,
+                        marker=dict(color=COLOURS[key], size=14, line=dict(color="white", width=2)),
+                        hovertemplate="x₀ = %{x:.10g}<br>%{y:.10g}<extra>" + name + "</extra>")
+    fig.update_xaxes(range=[float(x[0]), float(x[-1])])
+    return base_layout(fig, title=title, x=x_title, y=y_title)
+
+
+def output_form_figure(x, stable, notes, *, collapse_at=None, probe=None, title: str = "",
+                       x_title: str = "x", y_title: str = "", stable_name: str = "",
+                       notes_name: str = "", collapse_name: str = "") -> go.Figure:
+    """The stable f′ against the notes' form f(1 − f) on a log y axis. The y values stay float64
+    (the tails fall below float32's range); where the notes' form is exactly 0 a log axis has no
+    point, so its line stops at collapse_at (marked). probe: (x0, stable0, notes0) or None."""
+    fig = go.Figure()
+    fig.add_scatter(x=dense(x), y=np.asarray(stable, dtype=np.float64), mode="lines",
+                    name=stable_name, meta="stable", line=dict(color=COLOURS["df"], width=4),
+                    hovertemplate="x = %{x:.4g}<br>%{y:.6e}<extra>" + stable_name + "</extra>")
+    fig.add_scatter(x=dense(x), y=np.asarray(notes, dtype=np.float64), mode="lines",
+                    name=notes_name, meta="notes",
+                    line=dict(color=COLOURS["notes"], width=2.5, dash="dash"),
+                    hovertemplate="x = %{x:.4g}<br>%{y:.6e}<extra>" + notes_name + "</extra>")
+    if collapse_at is not None:
+        fig.add_vline(x=collapse_at, line=dict(color=COLOURS["notes"], dash="dot", width=2),
+                      annotation_text=collapse_name, annotation_position="bottom left",
+                      annotation_font_color=COLOURS["notes"])
+    if probe is not None:
+        x0, stable0, notes0 = probe
+        for key, y0 in (("df", stable0), ("notes", notes0)):
+            if y0 > 0:  # a log axis cannot show 0
+                fig.add_scatter(x=[x0], y=[y0], mode="markers", showlegend=False,
+                                marker=dict(color=COLOURS[key], size=13,
+                                            line=dict(color="white", width=2)),
+                                hovertemplate="x₀ = %{x:.10g}<br>%{y:.6e}<extra></extra>")
+    fig.update_yaxes(type="log", exponentformat="power")
+    fig.update_xaxes(range=[float(x[0]), float(x[-1])])
+    return base_layout(fig, title=title, x=x_title, y=y_title, height=360)
+
+
+def compare_figure(x, curves, *, peaks=(), title: str = "", x_title: str = "x",
+                   y_title: str = "") -> go.Figure:
+    """Several derivatives on one plot. curves: (name, y); peaks: (name, x, y), marked with the
+    peak value written beside it (σ′ tops out at 0.25: the vanishing-gradient story)."""
+    fig = go.Figure()
+    colours = {}
+    for i, (name, y) in enumerate(curves):
+        colours[name] = _COMPARE_COLOURS[i % len(_COMPARE_COLOURS)]
+        fig.add_scatter(x=dense(x), y=dense(y), mode="lines", name=name, meta=name,
+                        line=dict(color=colours[name], width=3),
+                        hovertemplate="x = %{x:.4g}<br>%{y:.6g}<extra>" + name + "</extra>")
+    for i, (name, at, top) in enumerate(peaks):
+        # peaks often coincide (tanh′ and ReLU′ both top out at 1 by x = 0): rotate the label
+        # around the marker so coinciding labels do not print over each other
+        fig.add_scatter(x=[at], y=[top], mode="markers+text", showlegend=False,
+                        text=[f"{top:.3g}"], textposition=_PEAK_LABEL_SPOTS[i % 4],
+                        textfont=dict(color=colours.get(name, COLOURS["kink"])),
+                        marker=dict(color=colours.get(name, COLOURS["kink"]), size=10),
+                        hovertemplate="max %{y:.6g} at x = %{x:.4g}<extra>" + name + "</extra>")
+    fig.update_xaxes(range=[float(x[0]), float(x[-1])])
+    return base_layout(fig, title=title, x=x_title, y=y_title, height=420)
+
+
+_PEAK_LABEL_SPOTS = ("top center", "top right", "top left", "bottom right")
+# Distinct on white and on a projector; f's blue and f′'s orange first, as on the other charts.
+_COMPARE_COLOURS = ("#1f5fbf", "#d9480f", "#2b8a3e", "#c2255c", "#7048e8", "#0c8599",
+                    "#5c940d", "#8d5524", "#495057", "#ae3ec9", "#1098ad", "#f08c00",
+                    "#364fc7", "#a61e4d")

@@ -9,9 +9,13 @@ The notes write it as f·I − fᵀ·f, which read literally (f a row vector) is
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
 from derivs._stable import as_array
+from derivs.numeric import get_method, numeric_jacobian, relative_error
 
 
 def _scaled(z, temperature):
@@ -58,10 +62,13 @@ def log_softmax(z, temperature=1.0):
     """log s_i = (z_i/T − m) − log1p(Σ_{j≠k} e^(z_j/T − m)), m = max, k = argmax.
 
     The argmax term is exactly 1 and is taken out of the sum so log1p sees the small rest.
+    For complex input (the complex step) that term is e^(i·Im) rather than 1: its expm1 (0 for
+    real input) stays in the sum, so the derivative through the argmax entry is not lost.
     """
     e, shifted = _shifted_exp(z, temperature)
     k = np.argmax(shifted.real, axis=-1)[..., None]
-    others = np.sum(np.where(np.arange(e.shape[-1]) == k, 0.0, e), axis=-1, keepdims=True)
+    at_max = np.arange(e.shape[-1]) == k
+    others = np.sum(np.where(at_max, np.expm1(shifted), e), axis=-1, keepdims=True)
     return shifted - np.log1p(others)
 
 
@@ -100,3 +107,170 @@ def softmax_vjp(z, v, temperature=1.0):
     k = np.argmax(s, axis=-1)[..., None]
     w = v - np.take_along_axis(v, k, axis=-1)
     return s * (w - np.sum(s * w, axis=-1, keepdims=True)) / temperature
+
+
+def softmax_vjp_explicit(z, v, temperature=1.0):
+    """Jᵀv with J built and multiplied: the O(n²) product softmax_vjp avoids, for comparison."""
+    return softmax_jacobian(z, temperature).T @ as_array(v)
+
+
+def softmax_jacobian_terms(z, temperature=1.0):
+    """(diag(s)/T, s sᵀ/T): the two matrices whose difference is J (up to rounding on the
+    diagonal, where J uses 1 − s_i = Σ_{j≠i} s_j)."""
+    s = softmax(z, temperature)
+    return np.diag(s) / temperature, np.outer(s, s) / temperature
+
+
+# --- checks the app runs live: data only, the page decides how to show them --------------------
+
+_EPS = float(np.finfo(np.float64).eps)
+
+
+@dataclass(frozen=True)
+class JacobianProperties:
+    """What the softmax Jacobian should satisfy, measured on a square matrix J.
+
+    All verdicts use one tolerance, 8·n·ε·‖J‖_∞, the size of rounding in J's entries and sums.
+    ``psd`` asks xᵀJx ≥ 0 for every x, i.e. the symmetric part (J + Jᵀ)/2 has no negative
+    eigenvalue (for a symmetric J: J's own eigenvalues). ``rank`` counts singular values above
+    the tolerance, so eigenvalues below float64's resolution relative to ‖J‖ count as 0.
+    """
+
+    tolerance: float
+    max_asymmetry: float  # max |J − Jᵀ|
+    max_row_sum: float  # max_i |Σ_j J_ij|
+    eigenvalues: np.ndarray  # ascending (by real part); real unless J is far from symmetric
+    min_symmetric_eigenvalue: float  # smallest eigenvalue of (J + Jᵀ)/2
+    rank: int
+    symmetric: bool
+    rows_sum_to_zero: bool
+    psd: bool
+    rank_is_n_minus_1: bool
+
+    def eigenvalues_to_tolerance(self) -> np.ndarray:
+        """The eigenvalues as far as float64 can tell: those within the tolerance of 0 are 0."""
+        return np.where(np.abs(self.eigenvalues) <= self.tolerance, 0.0, self.eigenvalues)
+
+
+def jacobian_properties(jac) -> JacobianProperties:
+    jac = as_array(jac)
+    n = jac.shape[0]
+    tol = 8 * n * _EPS * max(float(np.max(np.sum(np.abs(jac), axis=1))), np.finfo(float).tiny)
+    asym = float(np.max(np.abs(jac - jac.T)))
+    row = float(np.max(np.abs(np.sum(jac, axis=1))))
+    sym_eig = np.linalg.eigvalsh((jac + jac.T) / 2)
+    if asym <= tol:
+        eig = sym_eig
+    else:
+        eig = np.linalg.eigvals(jac)
+        eig = np.real_if_close(eig[np.argsort(eig.real)], tol=1000)
+    rank = int(np.sum(np.linalg.svd(jac, compute_uv=False) > tol))
+    return JacobianProperties(
+        tolerance=tol, max_asymmetry=asym, max_row_sum=row, eigenvalues=eig,
+        min_symmetric_eigenvalue=float(sym_eig[0]), rank=rank, symmetric=asym <= tol,
+        rows_sum_to_zero=row <= tol, psd=bool(sym_eig[0] >= -tol), rank_is_n_minus_1=rank == n - 1,
+    )
+
+
+@dataclass(frozen=True)
+class JacobianCheck:
+    """Analytical J against a finite-difference J (vocabulary as torch.autograd.gradcheck)."""
+
+    method: str
+    analytical: np.ndarray
+    numerical: np.ndarray
+    abs_difference: np.ndarray
+    max_relative_error: float  # max over entries of |a − n| / max(|a|, |n|) (CS231n)
+    worst_entry: tuple[int, int]  # where that maximum is reached
+    normwise_error: float  # max |a − n| / max |a|: the error at the scale of J's largest entry
+    # entries where the numerical J is exactly 0 but the analytical is not: the step moved s_i
+    # by less than float64 resolves next to s_i (always so when s_i rounds to 1)
+    unresolved_entries: int
+    largest_step: float  # the largest finite-difference step h used on z
+    largest_scaled_step: float  # the same step as softmax(z/T) sees it: h/T
+
+
+def softmax_jacobian_check(z, temperature=1.0, method="central") -> JacobianCheck:
+    """numeric_jacobian of softmax(·, T) at z, with the method's default steps, beside
+    softmax_jacobian(z, T)."""
+    z = as_array(z)
+    analytical = softmax_jacobian(z, temperature)
+    numerical = numeric_jacobian(lambda u: softmax(u, temperature), z, method=method)
+    diff = np.abs(analytical - numerical)
+    rel = relative_error(analytical, numerical)
+    worst = np.unravel_index(int(np.argmax(rel)), rel.shape)
+    scale = float(np.max(np.abs(analytical)))
+    step = float(np.max(get_method(method).default_step(z)))
+    return JacobianCheck(
+        method=method, analytical=analytical, numerical=numerical, abs_difference=diff,
+        max_relative_error=float(rel[worst]), worst_entry=(int(worst[0]), int(worst[1])),
+        normwise_error=float(np.max(diff)) / scale if scale > 0 else 0.0,
+        unresolved_entries=int(np.sum((numerical == 0) & (analytical != 0))),
+        largest_step=step, largest_scaled_step=step / temperature,
+    )
+
+
+@dataclass(frozen=True)
+class VjpCheck:
+    """Backprop's O(n) product s ⊙ (v − ⟨s, v⟩)/T against the explicit Jᵀv."""
+
+    fast: np.ndarray
+    explicit: np.ndarray
+    max_abs_difference: float
+    roundoff_scale: float  # n·ε·max|J|·max|v|: the rounding the explicit product can carry
+    agree: bool  # max |difference| ≤ 8 · roundoff_scale
+
+
+def softmax_vjp_check(z, v, temperature=1.0) -> VjpCheck:
+    fast = softmax_vjp(z, v, temperature)
+    jac = softmax_jacobian(z, temperature)
+    explicit = jac.T @ as_array(v)
+    diff = float(np.max(np.abs(fast - explicit)))
+    scale = len(fast) * _EPS * float(np.max(np.abs(jac))) * float(np.max(np.abs(as_array(v))))
+    return VjpCheck(fast, explicit, diff, scale, diff <= 8 * scale)
+
+
+# --- logit presets for the app: data, so the page and the tests share them ---------------------
+
+#: Range and step of a logit slider; the sliders' starting values (the first n are used).
+LOGIT_RANGE = (-10.0, 10.0, 0.1)
+CUSTOM_LOGITS = (2.0, 1.0, 0.1, -1.0, 0.5, -0.5, 1.5, -2.0, 3.0, 0.0)
+#: Range and step of an upstream-gradient slider; v starts one-hot on the first entry.
+VJP_RANGE = (-5.0, 5.0, 0.1)
+#: Temperatures offered, roughly log-spaced: T near 0 approaches argmax, large T flattens s.
+TEMPERATURES = (0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0)
+N_RANGE = (2, 10)
+
+
+@dataclass(frozen=True)
+class LogitPreset:
+    name: str
+    label: str  # language-neutral: it is what a shared URL holds
+    size: int | None  # a fixed n, or None to follow the chosen n
+    logits: Callable  # logits(n, seed) -> float64 array of length n (or of length size)
+
+
+def _random_logits(n, seed):
+    # Always draw N_RANGE[1] values so a larger n extends the vector instead of reshuffling it;
+    # one decimal, like the sliders.
+    draws = np.random.default_rng(seed).normal(0.0, 2.5, N_RANGE[1])
+    return np.clip(np.round(draws, 1), LOGIT_RANGE[0], LOGIT_RANGE[1])[:n]
+
+
+LOGIT_PRESETS: dict[str, LogitPreset] = {
+    p.name: p
+    for p in (
+        LogitPreset("uniform", "uniform", None, lambda n, seed: np.zeros(n)),
+        LogitPreset("one_dominant", "one dominant", None,
+                    lambda n, seed: np.concatenate([[5.0], np.zeros(n - 1)])),
+        LogitPreset("random", "random", None, _random_logits),
+        # exp(1000) overflows float64: only the max-shifted softmax survives this one
+        LogitPreset("overflow", "overflow", 3, lambda n, seed: np.array([1000.0, 1000.0, -1000.0])),
+    )
+}
+
+
+def preset_logits(name: str, n: int, seed: int = 0) -> np.ndarray:
+    """The logits of a preset for n entries (presets with a fixed size ignore n)."""
+    preset = LOGIT_PRESETS[name]
+    return as_array(preset.logits(preset.size or n, seed))

@@ -45,6 +45,34 @@ def activation_latex(name: str) -> dict[str, str]:
     }
 
 
+def derivative_piece(name: str, x0: float, **params) -> sp.Expr:
+    """The branch of sympy's f′ that holds at x0, parameters substituted (all of f′ where f is
+    smooth); at a kink, the branch the Piecewise assigns to it. A branch that is the constant 0
+    (dead ReLU, saturated hardtanh) makes a 0 from df exact; a 0 from df on any other branch is
+    float64 underflow of a slope that is not 0."""
+    return _derivative_piece(name, float(x0), tuple(sorted(params.items())))
+
+
+@lru_cache(maxsize=1024)  # keyed by x0 too: bounded, one entry per probe position visited
+def _derivative_piece(name: str, x0: float, params: tuple) -> sp.Expr:
+    act = ACTIVATIONS[name]
+    derivative = sp.piecewise_fold(activation_derivative(name).subs(act.symbols(**dict(params))))
+    if not isinstance(derivative, sp.Piecewise):
+        return derivative
+    at = sp.Float(x0)
+    return next(piece for piece, cond in derivative.args if cond.subs(X, at) == sp.true)
+
+
+def slope_is_exactly_zero(name: str, x0: float, **params) -> bool:
+    """True where f′ is the constant 0 on x0's branch: a 0 from df there is exact, not underflow."""
+    return derivative_piece(name, x0, **params).is_zero is True
+
+
+def derivative_at_kink(name: str, at: float, **params) -> float:
+    """sympy's value of f′ at a kink, from the Piecewise formula shown on screen."""
+    return float(derivative_piece(name, at, **params).subs(X, at))
+
+
 @lru_cache(maxsize=_N_REGISTERED)
 def loss_latex(name: str) -> dict[str, str]:
     """{'value', 'grad', 'notes_grad' (or None), 'wrt'} as LaTeX."""
@@ -68,11 +96,18 @@ def softmax_latex() -> dict[str, str]:
     softmax_i = sp.exp(z[i] / T) / sp.Sum(sp.exp(z[k] / T), (k, 1, n))
     jac_ij = s[i] * (sp.KroneckerDelta(i, j) - s[j]) / T
     vjp_i = s[i] * (v[i] - sp.Sum(s[k] * v[k], (k, 1, n))) / T
+    # the notes' f·I − fᵀ·f read literally (f a row vector), entry by entry, kept in hand order
+    f_i, f_j = sp.symbols("f_i f_j", positive=True)
+    notes_ij = sp.Add(f_j, -f_i * f_j, evaluate=False)
+    notes_factored = sp.Mul(f_j, sp.Add(1, -f_i, evaluate=False), evaluate=False)
     return {
-        "softmax": f"s_{{i}} = {sp.latex(softmax_i)}",
+        # z_i / T inline: a stacked fraction in an exponent is unreadable when projected
+        "softmax": f"s_{{i}} = {sp.latex(softmax_i, fold_short_frac=True)}",
         "jacobian_entry": rf"J_{{ij}} = \frac{{\partial s_i}}{{\partial z_j}} = {sp.latex(jac_ij)}",
         "jacobian_matrix": r"J = \frac{1}{T}\left(\operatorname{diag}(s) - s\,s^{\top}\right)",
         "notes_matrix": r"\mathbf{f}\cdot\mathbf{I} - \mathbf{f}^{T}\cdot\mathbf{f}",
+        "notes_entry": (f"M_{{ij}} = {sp.latex(notes_ij, order='none')} = "
+                        f"{sp.latex(notes_factored, order='none')}"),
         "vjp": rf"(J^{{\top}} v)_i = {sp.latex(vjp_i)}",
     }
 

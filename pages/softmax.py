@@ -1,0 +1,230 @@
+"""Softmax Jacobian: move the logits, watch J = (diag(s) − s sᵀ)/T live, check its properties and
+a finite-difference J against it, and see why backprop never builds it.
+
+The sidebar (preset, n, seed, temperature) reruns the page; the logits and everything drawn from
+them live in a fragment, so moving one logit redraws only that part, and the upstream-gradient
+sliders of the VJP section in a nested one.
+"""
+
+import streamlit as st
+
+import ui
+from derivs import METHODS, error_band, plots
+from derivs.softmax import (
+    CUSTOM_LOGITS,
+    LOGIT_PRESETS,
+    LOGIT_RANGE,
+    N_RANGE,
+    TEMPERATURES,
+    VJP_RANGE,
+    jacobian_properties,
+    preset_logits,
+    softmax,
+    softmax_jacobian,
+    softmax_jacobian_check,
+    softmax_jacobian_notes,
+    softmax_jacobian_terms,
+    softmax_vjp_check,
+)
+from derivs.symbolic import softmax_latex
+
+CUSTOM = "custom"
+#: Language-neutral labels: a bound selectbox keeps the label in the URL.
+PRESET_LABELS = {CUSTOM: "custom", **{name: p.label for name, p in LOGIT_PRESETS.items()}}
+VALUES_IN_CELLS_UP_TO = 6  # beyond this the numbers no longer fit in the cells
+MARK = {True: ":green[✓]", False: ":red[✗]", None: ":orange[⚠]"}
+
+
+def _numbers(values) -> str:
+    return ", ".join(f"{v:.4g}" for v in values)
+
+
+def _cell(text: str) -> str:
+    """Text for a markdown table cell: a bare | (as in max |J − Jᵀ|) would end the cell."""
+    return text.replace("|", r"\|")
+
+
+def _temperature_label(t: float) -> str:
+    return f"{t:g}"
+
+
+def sidebar_controls():
+    """Preset, n, seed and temperature: they reshape everything, so they rerun the page."""
+    with st.sidebar:
+        st.header(ui.tr("common.controls"))
+        preset = ui.select(ui.tr("smx.preset"), PRESET_LABELS, key="smx_preset",
+                           format_func=PRESET_LABELS.get)
+        fixed_size = None if preset == CUSTOM else LOGIT_PRESETS[preset].size
+        n = ui.slider(ui.tr("smx.n"), "smx_n", N_RANGE[0], N_RANGE[1], 4, 1,
+                      disabled=fixed_size is not None)
+        if fixed_size is not None:
+            st.caption(ui.tr("smx.fixed_size", n=fixed_size))
+        seed = ui.number(ui.tr("smx.seed"), "smx_seed", 0, 0, 9999, step=1) \
+            if preset == "random" else 0
+        temperature = ui.select_slider(ui.tr("smx.temperature"), TEMPERATURES, "smx_T", 1.0,
+                                       format_func=_temperature_label)
+        st.caption(ui.tr("smx.temperature_help"))
+        st.caption(ui.tr("common.share"))
+    return preset, fixed_size or n, int(seed), temperature
+
+
+def logits_input(preset: str, n: int, seed: int):
+    """The custom sliders, or a preset's logits shown read-only."""
+    st.subheader(ui.tr("smx.logits"))
+    if preset != CUSTOM:
+        z = preset_logits(preset, n, seed)
+        st.markdown(ui.tr("smx.preset_values", preset=PRESET_LABELS[preset]))
+        st.markdown(f"z = [{_numbers(z)}]")
+        st.caption(ui.tr("smx.preset_hint"))
+        return z
+    low, high, step = LOGIT_RANGE
+    return [ui.slider(f"$z_{{{k + 1}}}$", f"smx_z{k}", low, high, CUSTOM_LOGITS[k], step)
+            for k in range(n)]
+
+
+def properties_table(props, n: int, symbol: str, rank_shortfall_is_rounding: bool) -> str:
+    """The live checks as a markdown table: property, what was measured, verdict.
+
+    For J a rank below n − 1 can only come from rounding (exactly, J has rank n − 1 while every
+    s_i > 0), so it gets ⚠ and a note rather than ✗."""
+    if props.rank_is_n_minus_1:
+        rank_ok = True
+    else:
+        rank_ok = None if rank_shortfall_is_rounding and props.rank < n - 1 else False
+    rows = [
+        (ui.tr("smx.prop_symmetric", m=symbol),
+         ui.tr("smx.measured_asym", m=symbol, value=props.max_asymmetry), props.symmetric),
+        (ui.tr("smx.prop_rows", m=symbol),
+         ui.tr("smx.measured_rows", m=symbol, value=props.max_row_sum), props.rows_sum_to_zero),
+        (ui.tr("smx.prop_psd", m=symbol),
+         ui.tr("smx.measured_psd", m=symbol, value=props.min_symmetric_eigenvalue), props.psd),
+        (ui.tr("smx.prop_rank", expected=n - 1), ui.tr("smx.measured_rank", rank=props.rank),
+         rank_ok),
+    ]
+    head = f"| {ui.tr('smx.col_property')} | {ui.tr('smx.col_measured')} | |\n|---|---|:-:|\n"
+    body = "".join(f"| {name} | {_cell(measured)} | {MARK[ok]} |\n" for name, measured, ok in rows)
+    eig = ui.tr("smx.eigenvalues", m=symbol, values=_numbers(props.eigenvalues_to_tolerance()))
+    return head + body + "\n" + eig
+
+
+def properties_section(jac, n: int) -> None:
+    st.header(ui.tr("smx.properties"))
+    props = jacobian_properties(jac)
+    st.markdown(properties_table(props, n, "J", rank_shortfall_is_rounding=True))
+    st.caption(ui.tr("smx.tolerance", tol=props.tolerance))
+    if props.rank < n - 1:
+        st.info(ui.tr("smx.rank_note", rank=props.rank, expected=n - 1), icon="ℹ️")
+
+
+def numerical_section(z, temperature: float, show_values: bool) -> None:
+    st.header(ui.tr("smx.numerical"))
+    method = ui.select(ui.tr("common.method"), METHODS, key="smx_method",
+                       format_func=lambda m: METHODS[m].label, index=list(METHODS).index("central"),
+                       width=320)
+    check = softmax_jacobian_check(z, temperature, method)
+    i, j = check.worst_entry
+    fig = plots.matrix_row_figure(
+        [check.analytical, check.numerical, check.abs_difference],
+        titles=[ui.tr("smx.analytic_J"), ui.tr("smx.numerical_J"), ui.tr("smx.abs_difference")],
+        show_values=show_values, difference_last=True, height=440)
+    ui.chart(fig, key="smx_check_chart")
+    st.markdown(ui.tr("smx.max_rel_error") + " " + ui.band_text(check.max_relative_error))
+    st.caption(ui.tr("smx.worst_entry", i=i + 1, j=j + 1, a=check.analytical[i, j],
+                     n=check.numerical[i, j]))
+    st.markdown(ui.tr("smx.normwise_error") + " " + ui.band_text(check.normwise_error))
+    st.caption(ui.tr("smx.step", h=check.largest_step, scaled=check.largest_scaled_step))
+    if check.unresolved_entries:
+        st.info(ui.tr("smx.unresolved", count=check.unresolved_entries), icon="ℹ️")
+    elif error_band(check.max_relative_error) != error_band(check.normwise_error):
+        st.info(ui.tr("smx.tiny_entries"), icon="ℹ️")
+
+
+def notes_section(z, temperature: float, s, jac, show_values: bool) -> None:
+    with st.expander(ui.tr("smx.notes_title")):
+        latex = softmax_latex()
+        st.markdown(ui.tr("smx.notes_intro"))
+        left, right = st.columns(2)
+        left.latex(latex["notes_matrix"] + r"\;\Rightarrow\;" + latex["notes_entry"])
+        right.latex(latex["jacobian_matrix"])
+        notes = softmax_jacobian_notes(z, temperature)
+        # each on its own colour scale: M can be 10⁸ times larger than J (small T)
+        left, right = st.columns(2)
+        with left:
+            ui.chart(plots.matrix_heatmap(notes, show_values=show_values,
+                                          title=ui.tr("smx.notes_M")), key="smx_notes_chart")
+        with right:
+            ui.chart(plots.jacobian_heatmap(jac, s, temperature, show_values=show_values,
+                                            title="J", height=400), key="smx_notes_jacobian_chart")
+        st.markdown(properties_table(jacobian_properties(notes), len(z), "M",
+                                     rank_shortfall_is_rounding=False))
+
+
+@st.fragment
+def vjp_section(z, temperature: float) -> None:
+    """Its own fragment: moving v redraws only the products."""
+    st.header(ui.tr("smx.vjp"))
+    st.markdown(ui.tr("smx.vjp_intro"))
+    st.latex(softmax_latex()["vjp"])
+    sliders, chart = st.columns([1, 3])
+    low, high, step = VJP_RANGE
+    with sliders:
+        v = [ui.slider(f"$v_{{{k + 1}}}$", f"smx_v{k}", low, high, 1.0 if k == 0 else 0.0, step)
+             for k in range(len(z))]
+    check = softmax_vjp_check(z, v, temperature)
+    with chart:
+        st.subheader(ui.tr("smx.vjp_chart"))
+        fig = plots.vjp_bars(check.fast, check.explicit, fast_name=ui.tr("smx.vjp_fast"),
+                             explicit_name=ui.tr("smx.vjp_explicit"), y="Jᵀv")
+        ui.chart(fig, key="smx_vjp_chart")
+        st.markdown(ui.tr("smx.vjp_difference", diff=check.max_abs_difference,
+                          scale=check.roundoff_scale) + " " + MARK[check.agree])
+        st.caption(ui.tr("smx.vjp_values", fast=_numbers(check.fast),
+                         explicit=_numbers(check.explicit)))
+
+
+@st.fragment
+def live_view(preset: str, n: int, seed: int, temperature: float) -> None:
+    """Logits and every figure drawn from them: one logit moved reruns only this."""
+    controls, bars, heatmap = st.columns([1, 1.2, 1.8])
+    with controls:
+        z = logits_input(preset, n, seed)
+    s = softmax(z, temperature)
+    jac = softmax_jacobian(z, temperature)
+    show_values = len(z) <= VALUES_IN_CELLS_UP_TO
+    with bars:
+        st.subheader(ui.tr("smx.probabilities"))
+        ui.chart(plots.probability_bars(s, y="s"), key="smx_probabilities_chart")
+    with heatmap:
+        st.subheader(ui.tr("smx.jacobian"))
+        ui.chart(plots.jacobian_heatmap(jac, s, temperature, show_values=show_values),
+                 key="smx_jacobian_chart")
+        st.caption(ui.tr("smx.hover_hint"))
+    if preset == "overflow":
+        st.info(ui.tr("smx.overflow_note"), icon="ℹ️")
+
+    st.header(ui.tr("smx.decomposition"))
+    diag_term, outer_term = softmax_jacobian_terms(z, temperature)
+    fig = plots.matrix_row_figure(
+        [diag_term, outer_term, jac], titles=["diag(s) / T", "s sᵀ / T", "J = diag(s)/T − s sᵀ/T"],
+        show_values=show_values)
+    ui.chart(fig, key="smx_terms_chart")
+    st.caption(ui.tr("smx.decomposition_help"))
+
+    properties_section(jac, len(z))
+    notes_section(z, temperature, s, jac, show_values)
+    numerical_section(z, temperature, show_values)
+    vjp_section(z, temperature)
+
+
+def render() -> None:
+    preset, n, seed, temperature = sidebar_controls()
+    st.title(ui.tr("smx.title"))
+    st.markdown(ui.tr("smx.intro"))
+    latex = softmax_latex()
+    formulas = st.columns(3)
+    for column, key in zip(formulas, ("softmax", "jacobian_entry", "jacobian_matrix"), strict=True):
+        column.latex(latex[key])
+    live_view(preset, n, seed, temperature)
+
+
+render()
