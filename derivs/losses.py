@@ -19,9 +19,15 @@ import numpy as np
 import sympy as sp
 from scipy import special
 
-from derivs._stable import as_array, fold
+from derivs._stable import as_array, fold, sigmoid, sigmoid_complement, sigmoid_slope
 from derivs.activations import Param
-from derivs.softmax import _sum_of_others, log_softmax, softmax, softmax_complement
+from derivs.softmax import (
+    _sum_of_others,
+    log_softmax,
+    softmax,
+    softmax_complement,
+    softmax_jacobian,
+)
 
 # Display symbols: L = (1/n) Σ_i ℓ(y_i, ŷ_i), with the gradient taken per component i.
 I, J = sp.symbols("i j", integer=True, positive=True)
@@ -256,3 +262,88 @@ LOSSES: dict[str, Loss] = {
         ),
     )
 }
+
+
+# --- what the Losses page explores -----------------------------------------------------------
+
+#: The interval each kind of input (Loss.prediction / Loss.target) is explored over in the app:
+#: slider ranges and sweep grids. Probabilities include 0 and 1 so a learner can reach them and
+#: see why they are refused.
+INPUT_RANGES: dict[str, tuple[float, float]] = {
+    "values": (-5.0, 5.0),
+    "logits": (-10.0, 10.0),
+    "probabilities": (0.0, 1.0),
+    "distribution": (0.0, 1.0),
+    "binary": (0.0, 1.0),
+}
+
+
+def sweep_grid(kind: str, points: int = 201) -> np.ndarray:
+    """points values across INPUT_RANGES[kind]; for probabilities the ends 0 and 1 (log 0) are
+    left out, so every point is a valid prediction."""
+    lo, hi = INPUT_RANGES[kind]
+    if kind == "probabilities":
+        return np.linspace(lo, hi, points + 2)[1:-1]
+    return np.linspace(lo, hi, points)
+
+
+def loss_sweep(loss: Loss, y, yhat, k: int, grid, **params) -> tuple[np.ndarray, np.ndarray]:
+    """(L, ∂L/∂ŷ_k) as the one component ŷ_k moves over grid, the others held where they are."""
+    y, yhat = _pair(y, yhat)
+    grid = as_array(grid)
+    values, slopes = np.empty(grid.shape), np.empty(grid.shape)
+    moved = yhat.copy()
+    for i, g in enumerate(grid):  # the losses reduce over every axis, so one point at a time
+        moved[k] = g
+        values[i] = loss.value(y, moved, **params)
+        slopes[i] = loss.grad(y, moved, **params)[k]
+    return values, slopes
+
+
+@dataclass(frozen=True)
+class SoftmaxChain:
+    """∂L/∂z of softmax + cross-entropy two ways: the chain rule through the Jacobian, and the
+    short form that LOSSES["softmax_cross_entropy"].grad returns."""
+
+    s: np.ndarray  # softmax(z)
+    jacobian: np.ndarray  # J[i, j] = ∂s_i/∂z_j
+    grad_s: np.ndarray  # ∂L/∂s_i = −y_i / (n s_i): cross-entropy on the probabilities s
+    via_jacobian: np.ndarray  # Jᵀ ∂L/∂s
+    short_form: np.ndarray  # (s_i Σ_j y_j − y_i) / n
+    max_difference: float  # max_i |Jᵀ ∂L/∂s − short form|
+
+
+def softmax_ce_chain(y, z) -> SoftmaxChain:
+    """Both routes to ∂L/∂z for L = −(1/n) Σ y_i log softmax(z)_i (mean reduction).
+
+    The Jacobian route divides by s_i, so it needs every s_i with y_i > 0 to be a normal float
+    (true for logits spread over less than about 700); the short form has no such limit.
+    """
+    y, z = _pair(y, z)
+    s = softmax(z)
+    jacobian = softmax_jacobian(z)
+    grad_s = cross_entropy_grad(y, s)
+    via_jacobian = jacobian.T @ grad_s
+    short_form = softmax_ce_grad(y, z)
+    return SoftmaxChain(s, jacobian, grad_s, via_jacobian, short_form,
+                        float(np.max(np.abs(via_jacobian - short_form))))
+
+
+@dataclass(frozen=True)
+class SigmoidOutputGradients:
+    """dL/dz for one sigmoid output ŷ = σ(z) under two losses (n = 1)."""
+
+    z: np.ndarray
+    bce: np.ndarray  # BCE: σ(z) − y; no σ′ factor, so no stall when σ saturates
+    mse: np.ndarray  # MSE (ŷ − y)²: 2(σ(z) − y) σ′(z); σ′ → 0 makes it vanish when saturated
+
+
+def sigmoid_output_gradients(z, y: float = 1.0) -> SigmoidOutputGradients:
+    """Why cross-entropy does not stall: dL/dz of BCE and of MSE through a sigmoid, over z.
+
+    σ(z) − y is computed as (1 − y)σ(z) − y σ(−z), so for y = 1 the tail 1 − σ(z) keeps its
+    digits instead of cancelling; σ′ is the stable e/(1 + e)².
+    """
+    z = as_array(z)
+    error = (1.0 - y) * sigmoid(z) - y * sigmoid_complement(z)
+    return SigmoidOutputGradients(z, error, 2.0 * error * sigmoid_slope(z))

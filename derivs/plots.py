@@ -291,6 +291,8 @@ def error_vs_step_figure(curves, *, names: dict, selected: str, current_h: float
                 showlegend=False, line=dict(color=colour, width=1.2, dash="dot"),
                 hovertemplate=f"{slope_name} {guide.slope:+g}<extra>{names[name]}</extra>",
             )
+        if not np.isfinite(curve.best_h):
+            continue
         fig.add_scatter(
             x=[curve.best_h], y=[curve.best_err], mode="markers", legendgroup=name,
             showlegend=False,

@@ -1,0 +1,219 @@
+"""Losses: each gradient beside finite differences, one component swept, the notes' errata failing
+a gradient check, softmax + cross-entropy through its Jacobian, and why cross-entropy does not
+stall. All numbers come from derivs; this file reads widgets and renders."""
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from derivs import LOSSES, error_band, gradcheck
+from derivs.losses import (
+    INPUT_RANGES,
+    loss_sweep,
+    sigmoid_output_gradients,
+    softmax_ce_chain,
+    sweep_grid,
+)
+from derivs.plots import gradient_bars, loss_sweep_figure, sigmoid_loss_gradients_figure
+from derivs.symbolic import loss_latex
+
+PRESET = "pytorch"  # the check whose verdict the page shows
+N_MIN, N_MAX, N_DEFAULT = 2, 6, 3
+SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉"
+# Where the sliders start, per kind of input and component (up to N_MAX): every default view is
+# valid, and no Huber residual sits exactly on δ.
+TARGET_DEFAULTS = {
+    "values": (1.0, -0.5, 2.0, 0.5, -1.5, 1.0),
+    "distribution": (1.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+    "binary": (1.0, 0.0, 1.0, 1.0, 0.0, 1.0),
+}
+PREDICTION_DEFAULTS = {
+    "values": (0.5, 0.0, 3.5, -1.5, 0.0, 1.5),
+    "probabilities": (0.7, 0.2, 0.1, 0.6, 0.3, 0.8),
+    "logits": (2.0, 1.0, -1.0, 0.5, -2.0, 0.0),
+}
+STEPS = {"values": 0.1, "logits": 0.1, "probabilities": 0.01, "distribution": 0.01,
+         "binary": 0.01}
+PREDICTION_SYMBOL = {"values": "ŷ", "probabilities": "ŷ", "logits": "z"}
+# URL keys per kind of input (+ component index): a key always means the same range, so values
+# carry over only between losses that read them alike (MSE ↔ Huber, the two distribution
+# targets) and a link never feeds one loss's numbers to another's sliders.
+TARGET_KEYS = {"values": "loss_y", "distribution": "loss_d", "binary": "loss_b"}
+PREDICTION_KEYS = {"values": "loss_p", "probabilities": "loss_q", "logits": "loss_z"}
+
+
+def symbol(base: str, i: int) -> str:
+    return base + SUBSCRIPTS[i]
+
+
+def component_sliders(kind: str, base: str, key_prefix: str, defaults, n: int) -> list[float]:
+    low, high = INPUT_RANGES[kind]
+    return [ui.slider(symbol(base, i), f"{key_prefix}{i}", low, high, defaults[i], STEPS[kind])
+            for i in range(n)]
+
+
+def controls():
+    """The loss, its targets y, its input (ŷ or logits) and its parameters, from the widgets."""
+    st.header(ui.tr("loss.inputs"))
+    setup, targets, predictions = st.columns([1.3, 1, 1], gap="large")
+    with setup:
+        name = ui.select(ui.tr("loss.choose"), LOSSES, "loss",
+                         format_func=lambda key: LOSSES[key].label)
+        loss = LOSSES[name]
+        n = ui.slider(ui.tr("loss.n"), "loss_n", N_MIN, N_MAX, N_DEFAULT, 1)
+        params = {p.name: ui.slider(ui.tr(f"loss.param.{p.name}"), f"loss_{p.name}", p.low,
+                                    p.high, p.default, p.step)
+                  for p in loss.params}
+    with targets:
+        st.markdown(f"**{ui.tr('loss.target.' + loss.target)}**")
+        y = component_sliders(loss.target, "y", TARGET_KEYS[loss.target],
+                              TARGET_DEFAULTS[loss.target], n)
+    with predictions:
+        st.markdown(f"**{ui.tr('loss.prediction.' + loss.prediction)}**")
+        yhat = component_sliders(loss.prediction, PREDICTION_SYMBOL[loss.prediction],
+                                 PREDICTION_KEYS[loss.prediction],
+                                 PREDICTION_DEFAULTS[loss.prediction], n)
+    return loss, y, yhat, params
+
+
+def formulas(loss) -> bool:
+    """The loss and its gradient in LaTeX, the notes' gradient beside it; True when the learner
+    switches to the notes' gradient."""
+    st.header(ui.tr("loss.formulas"))
+    tex = loss_latex(loss.name)
+    d_dinput = rf"\frac{{\partial L}}{{\partial {tex['wrt']}}} = "
+    st.latex("L = " + tex["value"])
+    if loss.notes_grad is None:
+        st.latex(d_dinput + tex["grad"])
+        st.info(ui.tr("loss.no_notes"))
+        return False
+    notes, correct = st.columns(2)
+    notes.markdown(f"**{ui.tr('loss.col_notes')}**")
+    notes.latex(d_dinput + tex["notes_grad"])
+    correct.markdown(f"**{ui.tr('loss.col_correct')}**")
+    correct.latex(d_dinput + tex["grad"])
+    return ui.toggle(ui.tr("loss.use_notes"), "loss_notes", help=ui.tr("loss.use_notes_help"))
+
+
+def gradient_table(names, result, use_notes):
+    analytic = ui.tr("loss.col_notes_grad" if use_notes else "loss.col_analytic")
+    numerical, rel_error, band = (ui.tr("loss.col_numerical"), ui.tr("loss.col_rel_error"),
+                                  ui.tr("loss.col_band"))
+    frame = pd.DataFrame({
+        ui.tr("loss.col_component"): names,
+        analytic: result.analytical,
+        numerical: result.numerical,
+        rel_error: result.rel_error,
+        band: [ui.tr("band." + error_band(e)) for e in result.rel_error],
+    })
+    band_styles = [ui.band_css(e) for e in result.rel_error]
+    return (frame.style
+            .format("{:.10g}", subset=[analytic, numerical])
+            .format("{:.2e}", subset=[rel_error])
+            .apply(lambda _: band_styles, subset=[rel_error])
+            .apply(lambda _: band_styles, subset=[band]))
+
+
+def check(loss, y, yhat, params, use_notes) -> None:
+    """The loss value, and the analytic (or the notes') gradient under a gradient check."""
+    st.header(ui.tr("loss.check"))
+    analytical = loss.notes_grad(y, yhat) if use_notes else loss.grad(y, yhat, **params)
+    result = gradcheck(lambda v: loss.value(y, v, **params), analytical, yhat, preset=PRESET)
+    value_col, verdict_col = st.columns([1, 3])
+    value_col.metric(ui.tr("loss.value"), f"{loss.value(y, yhat, **params):.10g}")
+    with verdict_col:
+        if result.ok:
+            st.success(ui.tr("loss.check_pass", preset=result.preset.label),
+                       icon=":material/check_circle:")
+        else:
+            st.error(ui.tr("loss.check_fail", preset=result.preset.label),
+                     icon=":material/cancel:")
+        st.caption(ui.tr("loss.check_source", source=result.preset.source))
+        st.code(result.message, language=None, wrap_lines=True)
+    if use_notes and not result.ok:
+        st.markdown(ui.tr(f"loss.why.{loss.name}"))
+
+    base = PREDICTION_SYMBOL[loss.prediction]
+    names = [symbol(base, i) for i in range(len(yhat))]
+    bars, table = st.columns([2, 3])
+    with bars:
+        analytic_name = ui.tr("loss.notes_name" if use_notes else "common.analytic")
+        ui.chart(gradient_bars(names, result.analytical, result.numerical,
+                               analytic_name=analytic_name,
+                               numerical_name=ui.tr("common.numerical"),
+                               y=ui.tr("loss.bars_y"), notes=use_notes), key="loss_bars")
+    with table:
+        st.dataframe(gradient_table(names, result, use_notes), hide_index=True)
+    ui.show_source(loss.value, loss.notes_grad if use_notes else loss.grad)
+
+
+@st.fragment
+def sweep(loss, y, yhat, params) -> None:
+    """The loss and its derivative along one component: only this part reruns when k changes."""
+    st.header(ui.tr("loss.sweep"))
+    st.write(ui.tr("loss.sweep_intro"))
+    with st.columns(3)[0]:
+        k = ui.select(ui.tr("loss.sweep_k"), range(len(yhat)), "loss_k")
+    grid = sweep_grid(loss.prediction)
+    values, slopes = loss_sweep(loss, y, yhat, k, grid, **params)
+    moved = symbol(PREDICTION_SYMBOL[loss.prediction], k)
+    fig = loss_sweep_figure(grid, values, slopes, at=yhat[k],
+                            value_at=loss.value(y, yhat, **params),
+                            slope_at=loss.grad(y, yhat, **params)[k],
+                            x=moved, value_name="L", slope_name=f"∂L/∂{moved}")
+    ui.chart(fig, key="loss_sweep")
+
+
+def softmax_chain(y, z) -> None:
+    """∂L/∂z through the softmax Jacobian beside the short form, equal to rounding."""
+    st.header(ui.tr("loss.chain"))
+    st.write(ui.tr("loss.chain_intro"))
+    chain = softmax_ce_chain(y, z)
+    columns = {ui.tr("loss.chain_s"): chain.s, ui.tr("loss.chain_grad_s"): chain.grad_s,
+               ui.tr("loss.chain_via"): chain.via_jacobian,
+               ui.tr("loss.chain_short"): chain.short_form}
+    frame = pd.DataFrame({ui.tr("loss.col_component"): [symbol("z", i) for i in range(len(z))],
+                          "y": y, **columns})
+    st.dataframe(frame.style.format("{:.4g}", subset=["y"])
+                 .format("{:.10g}", subset=list(columns)), hide_index=True)
+    st.markdown(ui.tr("loss.chain_max", diff=chain.max_difference))
+    with st.expander(ui.tr("loss.chain_jacobian")):
+        jacobian = pd.DataFrame(chain.jacobian,
+                                index=[symbol("s", i) for i in range(len(z))],
+                                columns=[symbol("z", j) for j in range(len(z))])
+        st.dataframe(jacobian.style.format("{:.6g}"))
+
+
+def sigmoid_stall() -> None:
+    """BCE against MSE through a sigmoid output: the gradient that does not vanish."""
+    st.header(ui.tr("loss.sigmoid"))
+    st.write(ui.tr("loss.sigmoid_intro"))
+    curves = sigmoid_output_gradients(sweep_grid("logits", 401), y=1.0)
+    fig = sigmoid_loss_gradients_figure(
+        curves.z, curves.bce, curves.mse, bce_name=ui.tr("loss.sigmoid_bce"),
+        mse_name=ui.tr("loss.sigmoid_mse"), title=ui.tr("loss.sigmoid_title"), x="z",
+        y="dL/dz", stall_label=ui.tr("loss.sigmoid_stall"))
+    ui.chart(fig, key="loss_sigmoid")
+
+
+def render() -> None:
+    st.title(ui.tr("loss.title"))
+    st.write(ui.tr("loss.intro"))
+    loss, y, yhat, params = controls()
+    problems = loss.problems(y, yhat)
+    ui.show_problems(problems, total=math.fsum(y))
+    use_notes = formulas(loss)
+    if problems:
+        st.info(ui.tr("loss.invalid"))
+    else:
+        check(loss, y, yhat, params, use_notes)
+        sweep(loss, y, yhat, params)
+        if loss.name == "softmax_cross_entropy":
+            softmax_chain(y, yhat)
+    sigmoid_stall()
+    st.caption(ui.tr("common.share"))
+
+
+render()
