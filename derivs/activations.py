@@ -171,6 +171,14 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 def elu_f(x, alpha=1.0):
     """elu(x) = x if x > 0 else α(e^x − 1), with expm1 so small |x| keeps its digits"""
     z = as_array(x)
+    if not np.iscomplexobj(z):
+        # max(x, 0) + α·expm1(min(x, 0)): each side adds an exact 0 to the other, so this is
+        # the piecewise formula exactly, without np.where's per-element branch (bench/core.py)
+        out = np.minimum(z, 0.0, out=np.empty(z.shape))  # (0-d stays an array for out=)
+        np.expm1(out, out=out)
+        out *= alpha
+        out += np.maximum(z, 0.0)
+        return out
     negative_part = np.where(z.real > 0, 0.0, z)  # keeps exp from overflowing on the unused side
     return np.where(z.real > 0, z, alpha * np.expm1(negative_part))
 
@@ -178,7 +186,14 @@ def elu_f(x, alpha=1.0):
 def elu_df(x, alpha=1.0):
     """elu'(x) = 1 if x > 0 else αe^x; at 0: α (PyTorch, JAX)"""
     z = as_array(x)
-    return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0.0)))
+    # αe^min(x,0)·[x ≤ 0] + [x > 0]: exactly 1 or αe^x (a product with 0 or 1 and a sum with 0
+    # are exact), branch-free; the masks multiply as 0.0/1.0
+    out = np.minimum(z, 0.0, out=np.empty(z.shape, z.dtype))  # (0-d stays an array for out=)
+    np.exp(out, out=out)
+    out *= alpha
+    out *= z <= 0
+    out += z > 0
+    return out
 
 
 def selu_f(x):
@@ -220,16 +235,43 @@ _SQRT_HALF = np.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
 
 
+def _normal_cdf(z):
+    """Φ(z) = erfc(−z/√2)/2, keeping the left tail's relative accuracy.
+
+    Real z: q = erfc(|z|/√2)/2 is Φ(−|z|), and Φ(z) = q for z < 0, 1 − q for z ≥ 0, taken as
+    q + [z ≥ 0]·(1 − 2q) (exact for z < 0; one ulp of 1 otherwise, where Φ ≥ 1/2). scipy's
+    erfc on |z| only is about half the cost of erfc or ndtr on both signs in random order (its
+    branches stop mispredicting), and gelu's f + df is two of these (bench/core.py).
+    """
+    if np.iscomplexobj(z):
+        return 0.5 * special.erfc(-z * _SQRT_HALF)
+    q = np.abs(z, out=np.empty(z.shape))  # (0-d stays an array for out=)
+    q *= _SQRT_HALF
+    special.erfc(q, out=q)
+    q *= 0.5
+    upper = np.multiply(q, -2.0)
+    upper += 1.0
+    upper *= z >= 0
+    q += upper
+    return q
+
+
 def gelu_f(x):
     """gelu(x) = x·Φ(x) = (x/2)·erfc(−x/√2); erfc keeps the left tail's relative accuracy"""
     z = as_array(x)
-    return 0.5 * z * special.erfc(-z * _SQRT_HALF)
+    return z * _normal_cdf(z)
 
 
 def gelu_df(x):
     """gelu'(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π)"""
     z = as_array(x)
-    return 0.5 * special.erfc(-z * _SQRT_HALF) + z * _INV_SQRT_2PI * np.exp(-0.5 * z * z)
+    phi = np.multiply(z, z, out=np.empty(z.shape, z.dtype))  # (0-d stays an array for out=)
+    phi *= -0.5
+    np.exp(phi, out=phi)
+    phi *= z
+    phi *= _INV_SQRT_2PI
+    phi += _normal_cdf(z)
+    return phi
 
 
 _GELU_C = np.sqrt(2.0 / np.pi)
@@ -364,3 +406,70 @@ ACTIVATIONS: dict[str, Activation] = {
         ),
     )
 }
+
+
+# --- curves for display: grids, flat zones, one-sided slopes, tangents -----------------------
+
+
+def plot_grid(lo: float, hi: float, kinks=(), n: int = 601) -> np.ndarray:
+    """n evenly spaced x on [lo, hi] plus the kinks inside, sorted: a drawn curve then turns
+    exactly at a kink instead of cutting the corner between two grid points."""
+    inside = [float(k) for k in kinks if lo < k < hi]
+    return np.union1d(np.linspace(lo, hi, n), inside)
+
+
+def activation_grid(act: Activation, widen: float = 1.0, n: int = 601) -> np.ndarray:
+    """plot_grid over act.plot_range stretched by widen, with act's kinks."""
+    lo, hi = act.plot_range
+    return plot_grid(widen * lo, widen * hi, [k.at for k in act.kinks], n)
+
+
+def flat_zones(x, slope, rel: float = 0.01) -> list[tuple[float, float]]:
+    """The intervals of the grid x where |slope| < rel · max|slope| (saturation, dead ReLU), as
+    (first x, last x) of each run of such points; single points (a slope crossing 0) are left
+    out. Empty when the slope is 0 everywhere: then nothing is "nearly" flat by comparison."""
+    size = np.abs(as_array(slope))
+    top = float(np.max(size)) if size.size else 0.0
+    if not top > 0:
+        return []
+    flat = np.concatenate(([False], size < rel * top, [False]))
+    starts, stops = np.flatnonzero(np.diff(flat.astype(np.int8))).reshape(-1, 2).T
+    x = as_array(x)
+    return [(float(x[a]), float(x[b - 1])) for a, b in zip(starts, stops, strict=True) if b - 1 > a]
+
+
+def one_sided_slopes(act: Activation, at: float, **params) -> tuple[float, float]:
+    """(left, right) limits of f′ at a kink: df one float step either side of it. Each piece is
+    smooth up to the kink, so that is the one-sided slope to full precision."""
+    left, right = np.nextafter(at, -np.inf), np.nextafter(at, np.inf)
+    return float(act.df(left, **params)), float(act.df(right, **params))
+
+
+def tangent_segment(x0: float, value: float, slope: float, lo: float, hi: float,
+                    fraction: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
+    """Ends of the tangent y = value + slope·(x − x0), drawn fraction·(hi − lo) either side of x0
+    so that it reads as a tangent and does not stretch the plot's y range."""
+    half = fraction * (hi - lo)
+    xs = np.array([x0 - half, x0 + half])
+    return xs, value + slope * (xs - x0)
+
+
+def peak(x, y) -> tuple[float, float]:
+    """(x where y is largest, that largest y) on a grid: e.g. σ′ peaks at (0, 0.25)."""
+    i = int(np.argmax(y))
+    return float(as_array(x)[i]), float(as_array(y)[i])
+
+
+def df_from_output(act: Activation, x, **params) -> np.ndarray:
+    """The notes' form of f′ written through f (σ(1 − σ), 1 − tanh²), evaluated at x."""
+    if act.df_via_output is None:
+        raise ValueError(f"{act.name} has no derivative written through its output")
+    return act.df_via_output(act.f(x, **params))
+
+
+def output_form_collapse(act: Activation, x, **params) -> float | None:
+    """The first x of the grid where the notes' form is exactly 0 although df is not: f has
+    rounded to ±1 in float64 (σ from x ≈ 36.7, tanh from |x| ≈ 19.1). None if it never does."""
+    x = as_array(x)
+    collapsed = (df_from_output(act, x, **params) == 0) & (act.df(x, **params) != 0)
+    return float(x[np.argmax(collapsed)]) if collapsed.any() else None
