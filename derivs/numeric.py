@@ -140,6 +140,26 @@ def relative_error(a, b):
         return np.where(denom == 0, 0.0, np.abs(a - b) / np.where(denom == 0, 1.0, denom))
 
 
+def finite_difference_trouble(f, x: float, method="central", h=None) -> str | None:
+    """Why a finite difference at the scalar x cannot see the slope there, or None.
+
+    'step_lost': x + h or x − h rounds back to x (h is below the float spacing at x), so the
+    quotient is 0/0 or uses a step other than h. 'flat': f has one float64 value at x − h, x and
+    x + h, so the quotient is 0 whatever the true slope (σ(x) is exactly 1.0 for x > 36.7); that
+    is only trouble where the true slope is not 0. The complex step subtracts nothing: neither.
+    """
+    m = get_method(method)
+    if m.name == "complex_step":
+        return None
+    x = float(x)
+    h = float(m.default_step(x) if h is None else h)
+    if x + h == x or x - h == x:
+        return "step_lost"
+    if f(x - h) == f(x) == f(x + h):
+        return "flat"
+    return None
+
+
 # --- gradient checks -------------------------------------------------------------------------
 
 #: CS231n's bands for the relative error: below GOOD all is well, up to KINK is acceptable
@@ -209,20 +229,27 @@ class CheckResult:
     message: str
 
 
-def gradcheck(f, analytical, x, preset="pytorch", *, elementwise=False, method=None, h=None):
+def gradcheck(f, analytical, x, preset="pytorch", *, elementwise=False, method=None, h=None,
+              dtype=np.float64):
     """Compare an analytical derivative with a numerical one under a named preset.
 
     f: for elementwise=True an elementwise function (activations), else a function of the
     vector x (losses: scalar output -> gradient; vector output -> Jacobian).
     analytical: a callable of x or the precomputed array. method/h override the preset's.
+    dtype: the precision of the numerical side (elementwise only; see numeric_derivative);
+    the analytical side stays float64, as a hand-written float64 derivative would.
     """
     p = CHECK_PRESETS[preset] if isinstance(preset, str) else preset
     method = get_method(method or p.method).name
     h = p.h if h is None else h
     x = as_array(x)
     a = as_array(analytical(x) if callable(analytical) else analytical)
-    differentiate = numeric_derivative if elementwise else numeric_jacobian
-    n = as_array(differentiate(f, x, method=method, h=h))
+    if elementwise:
+        n = as_array(numeric_derivative(f, x, method=method, h=h, dtype=dtype))
+    elif np.dtype(dtype) != np.float64:
+        raise ValueError("dtype other than float64 needs elementwise=True")
+    else:
+        n = as_array(numeric_jacobian(f, x, method=method, h=h))
     if a.shape != n.shape:
         raise ValueError(f"analytical has shape {a.shape} but numerical has {n.shape}")
     abs_err = np.abs(a - n)
