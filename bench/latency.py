@@ -2,9 +2,10 @@
 
     python bench/latency.py [--n 20] [--only NAME ...] [--json artifacts/latency.json]
 
-For each target: open the page in headless Chromium, press ArrowRight / ArrowLeft alternately
-on its slider (2 warm-up presses, then N timed ones) and read two numbers per press in the
-page (see bench/browserlib.py for how):
+For each target: open the page in headless Chromium, press ArrowRight on its slider (ArrowLeft
+once it reaches the end of its range; 2 warm-up presses, then N timed ones), so every press asks
+for a value the server has not seen before and no cache keyed on it flatters the numbers; read
+two numbers per press in the page (see bench/browserlib.py for how):
 
 - browser: key press -> the last plotly chart whose data changed is redrawn (what a person waits);
 - server:  the script's rerun, "running" -> "notRunning" as the browser sees it.
@@ -50,10 +51,31 @@ class Target:
 
 TARGETS = [
     Target("bare", BARE_APP, "/", baseline=True),
-    # Pages of the real app, e.g.:
-    # Target("activations", APP, "/activations"),
-    # Target("softmax", APP, "/softmax", slider="[data-testid=stSlider]:nth-of-type(1) input"),
+    # One representative slider per page of the real app (home has no chart and no slider; the
+    # playground is listed once it has a slider). A keyed widget's container has .st-key-<key>.
+    Target("activations", APP, "/activations", slider=".st-key-act_x0 input[type=range]"),
+    Target("softmax", APP, "/softmax", slider=".st-key-smx_z0 input[type=range]"),
+    Target("losses", APP, "/losses", slider=".st-key-loss_p0 input[type=range]"),
+    Target("gradcheck", APP, "/gradcheck", slider=".st-key-gc_x input[type=range]"),
 ]
+
+
+# The thumb's value and how far it can still move each way, in steps.
+_ROOM_JS = """(el) => {
+  const v = +el.value, step = +(el.step || 1) || 1;
+  return { up: Math.round((+el.max - v) / step), down: Math.round((v - +el.min) / step) };
+}"""
+
+
+def next_key(page, slider: str, key: str) -> str:
+    """Keep moving one way, so every press asks for a value not asked for before and a cache
+    keyed on the slider's value cannot flatter the numbers; turn only at the end of the range."""
+    room = page.locator(slider).first.evaluate(_ROOM_JS)
+    if key == "ArrowRight" and room["up"] < 1:
+        return "ArrowLeft"
+    if key == "ArrowLeft" and room["down"] < 1:
+        return "ArrowRight"
+    return key
 
 
 def measure(page, base_url: str, target: Target, n: int, warmup: int = 2) -> dict:
@@ -63,8 +85,9 @@ def measure(page, base_url: str, target: Target, n: int, warmup: int = 2) -> dic
     if page.locator("[data-testid=stException]").count():
         raise RuntimeError(f"{target.name}: the page shows an exception")
     samples = []
+    key = "ArrowRight"
     for i in range(warmup + n):
-        key = "ArrowRight" if i % 2 == 0 else "ArrowLeft"
+        key = next_key(page, target.slider, key)
         r = bl.measure_slider_change(page, target.slider, key)
         if i >= warmup:
             samples.append(r)

@@ -44,60 +44,75 @@ def base_layout(fig: go.Figure, *, title: str = "", x: str = "", y: str = "",
 
 
 # --- losses page ---
+# Built as one dict each (see _layout in the softmax section): a slider move rebuilds them all.
 
 
 def gradient_bars(components, analytic, numerical, *, analytic_name: str, numerical_name: str,
                   title: str = "", y: str = "", notes: bool = False) -> go.Figure:
     """Analytic beside numerical gradient, one group of bars per component; notes=True colours
     the analytic bars as the notes' (wrong) form."""
-    fig = go.Figure()
     analytic_colour = COLOURS["notes"] if notes else COLOURS["df"]
-    for name, values, colour in ((analytic_name, analytic, analytic_colour),
-                                 (numerical_name, numerical, COLOURS["numerical"])):
-        fig.add_bar(x=list(components), y=np.asarray(values, dtype=np.float64), name=name,
-                    marker_color=colour, hovertemplate="%{x}: %{y:.10g}<extra>" + name + "</extra>")
-    fig.update_layout(barmode="group", bargap=0.25)
-    return base_layout(fig, title=title, y=y, height=340)
+    traces = [dict(type="bar", x=list(components), y=np.asarray(values, dtype=np.float64),
+                   name=name, marker_color=colour,
+                   hovertemplate="%{x}: %{y:.10g}<extra>" + name + "</extra>")
+              for name, values, colour in ((analytic_name, analytic, analytic_colour),
+                                           (numerical_name, numerical, COLOURS["numerical"]))]
+    layout = _layout(title=title, y=y, height=340)
+    layout.update(barmode="group", bargap=0.25)
+    return go.Figure(data=traces, layout=layout)
 
 
 def loss_sweep_figure(grid, values, slopes, *, at: float, value_at: float, slope_at: float,
                       x: str, value_name: str, slope_name: str) -> go.Figure:
     """L (top) and ∂L/∂ŷ_k (bottom) over one component's range, the current point marked."""
-    from plotly.subplots import make_subplots
-
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
     grid = dense(grid)
+    traces, shapes = [], []
+    layout = _layout(height=520)
     for row, name, curve, point, colour in ((1, value_name, values, value_at, COLOURS["f"]),
                                             (2, slope_name, slopes, slope_at, COLOURS["df"])):
-        fig.add_scatter(x=grid, y=dense(curve), mode="lines", name=name, row=row, col=1,
-                        line=dict(color=colour, width=2.5))
-        fig.add_scatter(x=[at], y=[point], mode="markers", showlegend=False, row=row, col=1,
-                        marker=dict(color=colour, size=12, line=dict(color="white", width=2)),
-                        hovertemplate=f"{name}: %{{y:.10g}} at %{{x:.4g}}<extra></extra>")
-    fig.add_vline(x=at, line=dict(color=COLOURS["kink"], dash="dot"))
-    base_layout(fig, height=520)
-    fig.update_xaxes(title_text=x, row=2, col=1)
-    fig.update_yaxes(title_text=value_name, row=1, col=1)
-    fig.update_yaxes(title_text=slope_name, row=2, col=1)
-    return fig
+        axes = dict(xaxis="x" if row == 1 else "x2", yaxis="y" if row == 1 else "y2")
+        traces.append(dict(type="scatter", x=grid, y=dense(curve), mode="lines", name=name,
+                           line=dict(color=colour, width=2.5), **axes))
+        traces.append(dict(
+            type="scatter", x=[at], y=[point], mode="markers", showlegend=False,
+            marker=dict(color=colour, size=12, line=dict(color="white", width=2)),
+            hovertemplate=f"{name}: %{{y:.10g}} at %{{x:.4g}}<extra></extra>", **axes))
+        shapes.append(dict(type="line", x0=at, x1=at, y0=0, y1=1, xref=axes["xaxis"],
+                           yref=axes["yaxis"] + " domain",
+                           line=dict(color=COLOURS["kink"], dash="dot")))
+    # two rows sharing x, as make_subplots(rows=2, shared_xaxes=True, vertical_spacing=0.08)
+    layout.update(
+        xaxis=dict(anchor="y", domain=[0.0, 1.0], matches="x2", showticklabels=False,
+                   title_text="", zeroline=True),
+        yaxis=dict(anchor="x", domain=[0.54, 1.0], title_text=value_name, zeroline=True),
+        xaxis2=dict(anchor="y2", domain=[0.0, 1.0], title_text=x, zeroline=True),
+        yaxis2=dict(anchor="x2", domain=[0.0, 0.46], title_text=slope_name, zeroline=True),
+        shapes=shapes,
+    )
+    return go.Figure(data=traces, layout=layout)
 
 
 def sigmoid_loss_gradients_figure(z, bce, mse, *, bce_name: str, mse_name: str, title: str,
                                   x: str, y: str, stall_label: str) -> go.Figure:
     """dL/dz of BCE and MSE through a sigmoid: MSE's vanishes where the sigmoid saturates."""
-    fig = go.Figure()
     z = dense(z)
-    fig.add_scatter(x=z, y=dense(bce), mode="lines", name=bce_name,
-                    line=dict(color=COLOURS["f"], width=3))
-    fig.add_scatter(x=z, y=dense(mse), mode="lines", name=mse_name,
-                    line=dict(color=COLOURS["notes"], width=3, dash="dash"))
     tail = len(z) // 10  # point the label at the saturated, wrong end of the MSE curve
-    fig.add_annotation(x=float(z[tail]), y=float(mse[tail]), text=stall_label, showarrow=True,
-                       arrowhead=2, ax=40, ay=-60, font=dict(color=COLOURS["notes"]))
-    return base_layout(fig, title=title, x=x, y=y, height=380)
+    layout = _layout(title=title, y=y, height=380)
+    layout["xaxis"]["title_text"] = x
+    layout["annotations"] = [dict(x=float(z[tail]), y=float(mse[tail]), text=stall_label,
+                                  showarrow=True, arrowhead=2, ax=40, ay=-60,
+                                  font=dict(color=COLOURS["notes"]))]
+    return go.Figure(data=[
+        dict(type="scatter", x=z, y=dense(bce), mode="lines", name=bce_name,
+             line=dict(color=COLOURS["f"], width=3)),
+        dict(type="scatter", x=z, y=dense(mse), mode="lines", name=mse_name,
+             line=dict(color=COLOURS["notes"], width=3, dash="dash")),
+    ], layout=layout)
 
 
 # --- softmax page ---
+# Built as one dict and constructed once: a slider move redraws up to seven of these, and
+# plotly's update_layout/update_xaxes calls cost ~50 ms a figure, the dict ~8 ms.
 
 #: J's entries change sign: red below 0, white at 0, blue above (zmid/cmid = 0).
 DIVERGING = "RdBu"
@@ -107,33 +122,55 @@ def _indexed(symbol: str, n: int) -> list[str]:
     return [f"{symbol}<sub>{k}</sub>" for k in range(1, n + 1)]
 
 
+def _layout(*, title: str = "", y: str = "", height: int) -> dict:
+    """base_layout's settings as one dict (same title, margins, font, legend, hover, axes)."""
+    return dict(
+        title=dict(text=title, x=0.01, xanchor="left"),
+        height=height,
+        margin=dict(l=10, r=10, t=50 if title else 20, b=10),
+        font=dict(size=FONT_SIZE),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        hovermode="closest",
+        xaxis=dict(title_text="", zeroline=True),
+        yaxis=dict(title_text=y, zeroline=True),
+    )
+
+
 def _matrix_trace(matrix, *, show_values: bool, coloraxis: str = "coloraxis",
-                  scientific: bool = False, customdata=None, hovertemplate=None) -> go.Heatmap:
+                  scientific: bool = False, customdata=None, hovertemplate=None,
+                  axes: str = "") -> dict:
     """One n×n heatmap, rows s_i and columns z_j; float64 so tiny entries (1e−42) survive.
     Cells shrink as n grows, and so do the text and the digits written in them."""
     matrix = np.asarray(matrix, dtype=np.float64)
     n = matrix.shape[0]
     small = n > 4
     value_format = (".0e" if small else ".1e") if scientific else (".2~g" if small else ".3~g")
-    return go.Heatmap(
-        z=matrix, x=_indexed("z", n), y=_indexed("s", n), coloraxis=coloraxis,
-        texttemplate=f"%{{z:{value_format}}}" if show_values else None,
+    trace = dict(
+        type="heatmap", z=matrix, x=_indexed("z", n), y=_indexed("s", n), coloraxis=coloraxis,
         textfont=dict(size=FONT_SIZE - (3 if small else 1)),
-        customdata=customdata,
         hovertemplate=hovertemplate or "%{y}, %{x}: %{z:.6g}<extra></extra>",
-        xgap=1, ygap=1,
+        xgap=1, ygap=1, xaxis="x" + axes, yaxis="y" + axes,
     )
+    if show_values:
+        trace["texttemplate"] = f"%{{z:{value_format}}}"
+    if customdata is not None:
+        trace["customdata"] = customdata
+    return trace
 
 
-def _square_matrix_axes(fig: go.Figure, count: int) -> None:
+def _square_matrix_axes(layout: dict, count: int, domains=None) -> None:
     """Row 1 on top as in a matrix, square cells, column labels on top; the rows (s_i) are the
     same in every panel, so only the first panel labels them."""
     for k in range(1, count + 1):
         suffix = "" if k == 1 else str(k)
-        fig.layout[f"yaxis{suffix}"].update(autorange="reversed", scaleanchor=f"x{suffix}",
-                                            constrain="domain", zeroline=False,
-                                            showticklabels=k == 1)
-        fig.layout[f"xaxis{suffix}"].update(constrain="domain", side="top", zeroline=False)
+        x = dict(constrain="domain", side="top", zeroline=False, anchor="y" + suffix)
+        if domains:
+            x["domain"] = domains[k - 1]
+        layout[f"xaxis{suffix}"] = {**layout.get(f"xaxis{suffix}", {}), **x}
+        layout[f"yaxis{suffix}"] = {**layout.get(f"yaxis{suffix}", {}),
+                                    **dict(autorange="reversed", scaleanchor="x" + suffix,
+                                           constrain="domain", zeroline=False,
+                                           showticklabels=k == 1, anchor="x" + suffix)}
 
 
 def _colour_axis(difference: bool) -> dict:
@@ -146,27 +183,31 @@ def _colour_axis(difference: bool) -> dict:
 def probability_bars(s, *, y: str, title: str = "") -> go.Figure:
     """s as bars, each labelled with its value (3 significant digits, so 1e−87 stays visible)."""
     s = np.asarray(s, dtype=np.float64)
-    fig = go.Figure(go.Bar(
-        x=_indexed("s", len(s)), y=s, marker_color=COLOURS["f"],
+    layout = _layout(title=title, y=y, height=400)
+    layout["yaxis"].update(range=[0, 1.15], zeroline=False)
+    return go.Figure(data=[dict(
+        type="bar", x=_indexed("s", len(s)), y=s, marker_color=COLOURS["f"],
         text=[f"{v:.3g}" for v in s], textposition="outside", cliponaxis=False,
         hovertemplate="%{x} = %{y:.10g}<extra></extra>",
-    ))
-    base_layout(fig, title=title, y=y, height=400)
-    fig.update_yaxes(range=[0, 1.15], zeroline=False)
-    return fig
+    )], layout=layout)
+
+
+def _heatmap_layout(title: str, height: int, difference: bool) -> dict:
+    layout = _layout(title=title, height=height)
+    layout.update(coloraxis=_colour_axis(difference))
+    layout["margin"]["t"] = 90 if title else 30
+    if title:
+        layout["title"].update(y=0.98, yanchor="top")
+    _square_matrix_axes(layout, 1)
+    return layout
 
 
 def matrix_heatmap(matrix, *, show_values: bool, difference: bool = False, title: str = "",
                    customdata=None, hovertemplate=None, height: int = 400) -> go.Figure:
     """One matrix on its own colour scale: diverging around 0, or sequential for an |error|."""
-    fig = go.Figure(_matrix_trace(matrix, show_values=show_values, scientific=difference,
-                                  customdata=customdata, hovertemplate=hovertemplate))
-    base_layout(fig, title=title, height=height)
-    fig.update_layout(coloraxis=_colour_axis(difference), margin=dict(t=90 if title else 30))
-    if title:
-        fig.update_layout(title=dict(y=0.98, yanchor="top"))
-    _square_matrix_axes(fig, 1)
-    return fig
+    trace = _matrix_trace(matrix, show_values=show_values, scientific=difference,
+                          customdata=customdata, hovertemplate=hovertemplate)
+    return go.Figure(data=[trace], layout=_heatmap_layout(title, height, difference))
 
 
 def jacobian_heatmap(jac, s, temperature: float, *, show_values: bool, title: str = "",
@@ -182,9 +223,11 @@ def jacobian_heatmap(jac, s, temperature: float, *, show_values: bool, title: st
         "<br>= %{customdata[2]:.4g} · (%{customdata[3]} − %{customdata[4]:.4g}) / "
         f"{temperature:g}<br>= %{{z:.6g}}<extra></extra>"
     )
-    fig = matrix_heatmap(jac, show_values=show_values, title=title, customdata=customdata,
-                         hovertemplate=hover, height=height)
-    return fig.update_layout(hoverlabel=dict(font_size=FONT_SIZE))  # the formula must be legible
+    trace = _matrix_trace(jac, show_values=show_values, customdata=customdata,
+                          hovertemplate=hover)
+    layout = _heatmap_layout(title, height, difference=False)
+    layout["hoverlabel"] = dict(font_size=FONT_SIZE)  # the formula must be legible
+    return go.Figure(data=[trace], layout=layout)
 
 
 def matrix_row_figure(matrices, *, titles, show_values: bool, difference_last: bool = False,
@@ -193,47 +236,47 @@ def matrix_row_figure(matrices, *, titles, show_values: bool, difference_last: b
     entry by entry (diag(s)/T − s sᵀ/T = J). With difference_last the last matrix (an |error|)
     has its own sequential scale, and each colour bar lies flat under its own panels, so
     neither sits between panels or next to the wrong one."""
-    from plotly.subplots import make_subplots
-
     count = len(matrices)
-    fig = make_subplots(rows=1, cols=count, subplot_titles=list(titles),
-                        horizontal_spacing=0.05 if difference_last else 0.03)
+    spacing = 0.05 if difference_last else 0.03  # the panels as make_subplots(1, count) lays them
+    width = (1 - spacing * (count - 1)) / count
+    domains = [[k * (width + spacing), k * (width + spacing) + width] for k in range(count)]
+    traces = []
     for k, matrix in enumerate(matrices, start=1):
         own_scale = difference_last and k == count
-        fig.add_trace(_matrix_trace(matrix, show_values=show_values, scientific=own_scale,
-                                    coloraxis="coloraxis2" if own_scale else "coloraxis"),
-                      row=1, col=k)
-    base_layout(fig, height=height)
-    fig.update_layout(coloraxis=_colour_axis(False), margin=dict(t=80),
-                      font=dict(size=FONT_SIZE - 2))
+        traces.append(_matrix_trace(matrix, show_values=show_values, scientific=own_scale,
+                                    coloraxis="coloraxis2" if own_scale else "coloraxis",
+                                    axes="" if k == 1 else str(k)))
+    layout = _layout(height=height)
+    layout.update(coloraxis=_colour_axis(False), margin=dict(l=10, r=10, t=80, b=10),
+                  font=dict(size=FONT_SIZE - 2))
+    layout["annotations"] = [  # subplot titles above the column labels
+        dict(text=text, x=(low + high) / 2, y=1.0, xref="paper", yref="paper", xanchor="center",
+             yanchor="bottom", showarrow=False, font=dict(size=16), yshift=28)
+        for text, (low, high) in zip(titles, domains, strict=True)]
     if difference_last:
-        shared_end = fig.layout[f"xaxis{count - 1}"].domain[1]
-        last = fig.layout[f"xaxis{count}"].domain
 
         def flat_bar(low, high):
             return dict(orientation="h", x=(low + high) / 2, xanchor="center", len=high - low,
                         y=-0.04, yanchor="top", thickness=12, exponentformat="e")
 
-        fig.update_layout(coloraxis_colorbar=flat_bar(0.0, shared_end),
-                          coloraxis2=_colour_axis(True),
-                          coloraxis2_colorbar=flat_bar(last[0], last[1]),
-                          margin=dict(b=60))
-    fig.update_annotations(yshift=28)  # subplot titles above the column labels
-    _square_matrix_axes(fig, count)
-    return fig
+        layout["coloraxis"]["colorbar"] = flat_bar(0.0, domains[-2][1])
+        layout["coloraxis2"] = {**_colour_axis(True), "colorbar": flat_bar(*domains[-1])}
+        layout["margin"]["b"] = 60
+    _square_matrix_axes(layout, count, domains)
+    return go.Figure(data=traces, layout=layout)
 
 
 def vjp_bars(fast, explicit, *, fast_name: str, explicit_name: str, y: str,
              title: str = "") -> go.Figure:
     """Backprop's s ⊙ (v − ⟨s, v⟩)/T beside the explicit Jᵀv, one group per component."""
-    fig = go.Figure()
     labels = [f"(Jᵀv)<sub>{k}</sub>" for k in range(1, len(fast) + 1)]
-    for name, values, colour in ((fast_name, fast, COLOURS["df"]),
-                                 (explicit_name, explicit, COLOURS["f"])):
-        fig.add_bar(x=labels, y=np.asarray(values, dtype=np.float64), name=name,
-                    marker_color=colour, hovertemplate="%{x}: %{y:.10g}<extra>" + name + "</extra>")
-    fig.update_layout(barmode="group", bargap=0.25)
-    return base_layout(fig, title=title, y=y, height=360)
+    traces = [dict(type="bar", x=labels, y=np.asarray(values, dtype=np.float64), name=name,
+                   marker_color=colour, hovertemplate="%{x}: %{y:.10g}<extra>" + name + "</extra>")
+              for name, values, colour in ((fast_name, fast, COLOURS["df"]),
+                                           (explicit_name, explicit, COLOURS["f"]))]
+    layout = _layout(title=title, y=y, height=360)
+    layout.update(barmode="group", bargap=0.25)
+    return go.Figure(data=traces, layout=layout)
 
 
 # --- gradient-check lab ---
@@ -464,3 +507,109 @@ _PEAK_LABEL_SPOTS = ("top center", "top right", "top left", "bottom right")
 _COMPARE_COLOURS = ("#1f5fbf", "#d9480f", "#2b8a3e", "#c2255c", "#7048e8", "#0c8599",
                     "#5c940d", "#8d5524", "#495057", "#ae3ec9", "#1098ad", "#f08c00",
                     "#364fc7", "#a61e4d")
+
+
+# --- your own function ---
+
+_MINE_COLOUR = "#7048e8"  # the learner's f′: violet, apart from f′'s orange
+_UNDEFINED_SHADE = "rgba(134, 142, 150, 0.22)"  # where f has no real value: grey
+_DISAGREE_SHADE = "rgba(224, 49, 49, 0.16)"  # where the learner's f′ is wrong: red
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _typed_curve(values) -> np.ndarray:
+    """float32 like ``dense``, unless a value would overflow float32 (exp(100) is 2.7e43):
+    then float64. NaN stays NaN, which plotly draws as a gap."""
+    values = np.asarray(values, dtype=np.float64)
+    finite = np.abs(values[np.isfinite(values)])
+    return values if finite.size and finite.max() >= _FLOAT32_MAX else dense(values)
+
+
+def _shade_spans(fig: go.Figure, spans, *, pad: float, colour: str, name: str) -> None:
+    """Bands over x intervals (a single point widened by pad), with one legend entry."""
+    for lo, hi in spans:
+        fig.add_vrect(x0=lo - pad, x1=hi + pad, fillcolor=colour, line_width=0, layer="below",
+                      row="all", col="all")
+    if len(spans):
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=name, hoverinfo="skip",
+                        marker=dict(symbol="square", size=15, color=colour))
+
+
+def _curve_trace(x, y, *, name: str, meta: str, colour: str, dash: str = "solid",
+                 width: float = 3) -> go.Scatter:
+    return go.Scatter(x=dense(x), y=_typed_curve(y), mode="lines", name=name, meta=meta,
+                      connectgaps=False, line=dict(color=colour, width=width, dash=dash),
+                      hovertemplate="x = %{x:.6g}<br>%{y:.6g}<extra>" + name + "</extra>")
+
+
+def function_figure(x, f, df, numerical, *, f_name: str, df_name: str, numerical_name: str,
+                    undefined=(), undefined_name: str = "", probe=None, f_range=None,
+                    df_range=None, x_title: str = "x") -> go.Figure:
+    """f on top; the symbolic f′ (solid; df=None leaves it out) and the finite-difference f′
+    (dashed) below, on a shared x axis. NaN entries are gaps (connectgaps off); ``undefined``
+    spans are shaded; probe: (x0, f0, df0) marked on both panels (NaN values are skipped);
+    f_range/df_range: y ranges, or None to fit the data."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.07)
+    lo, hi = float(x[0]), float(x[-1])
+    fig.add_trace(_curve_trace(x, f, name=f_name, meta="f", colour=COLOURS["f"]), row=1, col=1)
+    if df is not None:
+        fig.add_trace(_curve_trace(x, df, name=df_name, meta="df", colour=COLOURS["df"]),
+                      row=2, col=1)
+    fig.add_trace(_curve_trace(x, numerical, name=numerical_name, meta="numerical",
+                               colour=COLOURS["numerical"], dash="dash", width=2.5), row=2, col=1)
+    if probe is not None:
+        x0, f0, df0 = probe
+        fig.add_vline(x=x0, line=dict(color=COLOURS["kink"], dash="dot", width=1.5))
+        for row, key, value, name in ((1, "f", f0, f_name), (2, "df", df0, df_name)):
+            if np.isfinite(value):
+                fig.add_scatter(x=[x0], y=[value], mode="markers", showlegend=False, row=row,
+                                col=1, meta="probe_" + key,
+                                marker=dict(color=COLOURS[key], size=12,
+                                            line=dict(color="white", width=2)),
+                                hovertemplate="x₀ = %{x:.10g}<br>%{y:.10g}<extra>" + name
+                                + "</extra>")
+    # after the traces: plotly puts a row="all" band only on subplots that hold data
+    _shade_spans(fig, undefined, pad=(hi - lo) / 400, colour=_UNDEFINED_SHADE,
+                 name=undefined_name)
+    base_layout(fig, height=560)
+    fig.update_xaxes(range=[lo, hi])
+    fig.update_xaxes(title_text=x_title, row=2, col=1)
+    fig.update_yaxes(title_text=f_name, range=f_range, row=1, col=1)
+    fig.update_yaxes(title_text=df_name, range=df_range, row=2, col=1)
+    return fig
+
+
+def derivative_check_figure(x, true, mine, *, true_name: str, mine_name: str,
+                            regions=(), region_name: str = "", kinks=(), kink_name: str = "",
+                            counterexample=None, counterexample_name: str = "", y_range=None,
+                            title: str = "", x_title: str = "x") -> go.Figure:
+    """sympy's f′ (solid) and the learner's (dashed), bands where they disagree, dotted lines
+    at kinks (skipped by the check), and the first counterexample (x, mine, true) marked."""
+    fig = go.Figure()
+    lo, hi = float(x[0]), float(x[-1])
+    for at in kinks:
+        fig.add_vline(x=at, line=dict(color=COLOURS["kink"], dash="dot", width=2))
+    if len(kinks):
+        fig.add_scatter(x=[None], y=[None], mode="lines", name=kink_name, hoverinfo="skip",
+                        line=dict(color=COLOURS["kink"], dash="dot", width=2))
+    fig.add_trace(_curve_trace(x, true, name=true_name, meta="df", colour=COLOURS["df"]))
+    fig.add_trace(_curve_trace(x, mine, name=mine_name, meta="mine", colour=_MINE_COLOUR,
+                               dash="dash", width=2.5))
+    if counterexample is not None:
+        at, mine_value, true_value = counterexample
+        points = [(v, c) for v, c in ((mine_value, _MINE_COLOUR), (true_value, COLOURS["df"]))
+                  if np.isfinite(v)]
+        fig.add_scatter(x=[at] * len(points), y=[v for v, _ in points], mode="lines+markers",
+                        name=counterexample_name, meta="counterexample",
+                        line=dict(color="#e03131", width=2),
+                        marker=dict(color=[c for _, c in points], size=13, symbol="x",
+                                    line=dict(color="#e03131", width=2)),
+                        cliponaxis=False,  # visible at the range's edge too
+                        hovertemplate="x = %{x:.10g}<br>%{y:.10g}<extra>"
+                        + counterexample_name + "</extra>")
+    _shade_spans(fig, regions, pad=0.0, colour=_DISAGREE_SHADE, name=region_name)
+    fig.update_xaxes(range=[lo, hi])
+    fig.update_yaxes(range=y_range)
+    return base_layout(fig, title=title, x=x_title, height=400)

@@ -140,7 +140,11 @@ def numerical_section(z, temperature: float, show_values: bool) -> None:
 
 
 def notes_section(z, temperature: float, s, jac, show_values: bool) -> None:
-    with st.expander(ui.tr("smx.notes_title")):
+    # Lazy (bound to the URL): closed, it costs a logit move nothing; two charts fewer to redraw.
+    notes = st.expander(ui.tr("smx.notes_title"), key="smx_notes", bind="query-params")
+    if not notes.open:
+        return
+    with notes:
         latex = softmax_latex()
         st.markdown(ui.tr("smx.notes_intro"))
         left, right = st.columns(2)

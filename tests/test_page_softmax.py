@@ -169,6 +169,7 @@ def _chart(at, key):
 
 def _run(lang="en", **params) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
+    params.setdefault("smx_notes", "true")  # the notes' expander is lazy: open it to check it
     if lang != "en":
         at.session_state["lang"] = lang
     for key, value in params.items():
@@ -310,3 +311,12 @@ def test_both_languages_render():
     # option labels are language-neutral, so a link made in one language opens in the other
     assert chinese.selectbox(key="smx_preset").value == english.selectbox(key="smx_preset").value
     _assert_page_consistent(chinese, CUSTOM_LOGITS[:4], 1.0)
+
+
+def test_notes_expander_is_lazy_until_opened():
+    """Closed (the default), the notes' two charts are neither computed nor sent."""
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    assert not at.exception
+    keys = [c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")]
+    assert "smx_notes_chart" not in keys and "smx_jacobian_chart" in keys

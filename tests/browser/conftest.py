@@ -22,6 +22,7 @@ Helpers (import from here or from ``bench.browserlib``): ``wait_for_app_idle(pag
 from __future__ import annotations
 
 import dataclasses
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,6 +52,9 @@ APP = REPO_ROOT / "app.py"
 BARE_APP = REPO_ROOT / "bench" / "bare_app.py"
 VIEWPORT = {"width": 1400, "height": 900}
 HERE = Path(__file__).resolve().parent
+# Opened at /<page>, Streamlit's frontend first asks /<page>/_stcore/health and host-config
+# (the page might be the base path), gets a 404 and retries at /: not an error of the app.
+_BASE_PATH_PROBE = re.compile(r"^https?://[^/]+/[^/]+/_stcore/(health|host-config)$")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -163,6 +167,8 @@ def _page_and_log(browser, request):
         where = (msg.location or {}).get("url", "")
         if where in log.blocked or ("ERR_BLOCKED_BY_CLIENT" in msg.text and not where):
             return  # the fallout of a request we aborted on purpose
+        if "404" in msg.text and _BASE_PATH_PROBE.search(where):
+            return  # Streamlit's frontend probing /<page>/_stcore/ for a base path, then /
         log.console_errors.append(f"{msg.text} ({where})" if where else msg.text)
 
     page.on("console", on_console)

@@ -1,0 +1,217 @@
+"""The real app in a real browser: every page in both languages, a keyboard slider move, deep
+links (also as the first request a fresh server gets), the language switch, blocked foreign hosts.
+
+Screenshots of every page land in artifacts/screenshots/<page>-<lang>.png (full content). Every
+wait is for the expected change, with generous timeouts: CI machines are small and busy.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+import numpy as np
+import pytest
+
+from bench.browserlib import StreamlitServer, screenshot, wait_for_app_idle
+from derivs.i18n import LANGUAGES, t
+from derivs.softmax import CUSTOM_LOGITS, softmax
+
+ROOT = Path(__file__).resolve().parents[2]
+CHART = ".js-plotly-plot .main-svg"
+LOAD_TIMEOUT = 90_000  # a first run on a busy 2-core machine imports numpy, scipy, sympy, plotly
+CHANGE_TIMEOUT = 45_000
+TITLES = {"home": "app.title", "softmax": "smx.title", "losses": "loss.title"}
+
+
+def _pages() -> list[tuple[str, str]]:
+    """(url path, page file) for each entry of app.py's PAGES, read without running app.py."""
+    tree = ast.parse((ROOT / "app.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "PAGES":
+            return [(url, path) for path, _, url, _ in ast.literal_eval(node.value)]
+    raise AssertionError("app.py has no PAGES list")
+
+
+PAGES = _pages()
+
+
+def _draws_charts(page_file: str) -> bool:
+    """A page whose source draws a chart (through ui.chart or st.plotly_chart) must show one."""
+    source = (ROOT / page_file).read_text()
+    return bool(re.search(r"\bui\.chart\(|plotly_chart\(", source))
+
+
+def chart_values(key: str, axis: str = "y", trace: int = 0) -> str:
+    """JS: the values of one trace of the chart with this key (plotly keeps decoded base64
+    arrays in _inputArray)."""
+    return f"""() => {{
+      const gd = document.querySelector('.st-key-{key} .js-plotly-plot');
+      if (!gd || !gd.data || !gd.data[{trace}]) return null;
+      const v = gd.data[{trace}].{axis};
+      return Array.from(v._inputArray || v);
+    }}"""
+
+
+def open_page(page, url: str) -> None:
+    page.goto(url, wait_until="domcontentloaded")
+    wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
+
+
+def wait_for_charts(page, count: int = 1) -> None:
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{CHART}').length >= {count}", timeout=LOAD_TIMEOUT
+    )
+
+
+def full_screenshot(page, name: str) -> Path:
+    """The whole page: it scrolls inside stMain, so grow the viewport to its content first."""
+    size = page.viewport_size
+    height = page.evaluate(
+        "() => document.querySelector('[data-testid=stMain]').scrollHeight"
+    )
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, 600), 20_000)})
+    page.wait_for_timeout(500)  # let the layout (and plotly's resize) settle
+    try:
+        return screenshot(page, name, full_page=False)
+    finally:
+        page.set_viewport_size(size)
+
+
+def assert_no_exception(page) -> None:
+    exceptions = page.locator("[data-testid=stException]")
+    assert exceptions.count() == 0, exceptions.first.inner_text()
+
+
+def slider(key: str) -> str:
+    return f".st-key-{key} input[type=range]"
+
+
+def title(page) -> str:
+    return page.locator("[data-testid=stMain] h1").first.inner_text().strip()
+
+
+# --- every page, both languages ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+@pytest.mark.parametrize(("url_path", "page_file"), PAGES, ids=[u for u, _ in PAGES])
+def test_page_loads_draws_and_is_screenshotted(page, page_log, app_url, url_path, page_file,
+                                               lang):
+    query = f"?lang={quote(LANGUAGES[lang])}" if lang != "en" else ""
+    path = "" if url_path == "home" else url_path
+    open_page(page, f"{app_url}/{path}{query}")
+    if _draws_charts(page_file):
+        wait_for_charts(page)
+        wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
+        assert page.locator(CHART).count() >= 1
+    assert_no_exception(page)
+    if url_path in TITLES:
+        assert title(page) == t(TITLES[url_path], lang)
+    shot = full_screenshot(page, f"{url_path}-{lang}")
+    assert shot.stat().st_size > 5_000
+    page_log.assert_clean()
+
+
+# --- interaction ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url_path", "slider_key", "chart_key", "param"),
+    [
+        ("softmax", "smx_z0", "smx_probabilities_chart", "smx_z0=2.1"),
+        ("losses", "loss_p0", "loss_bars", "loss_p0=0.6"),
+    ],
+)
+def test_keyboard_slider_redraws_chart_and_updates_url(page, page_log, app_url, url_path,
+                                                       slider_key, chart_key, param):
+    open_page(page, f"{app_url}/{url_path}")
+    page.wait_for_function(f"() => ({chart_values(chart_key)})() !== null",
+                           timeout=LOAD_TIMEOUT)
+    before = page.evaluate(chart_values(chart_key))
+    page.locator(slider(slider_key)).focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        f"(before) => JSON.stringify(({chart_values(chart_key)})()) !== JSON.stringify(before)",
+        arg=before, timeout=CHANGE_TIMEOUT,
+    )
+    page.wait_for_function(f"() => location.search.includes('{param}')", timeout=CHANGE_TIMEOUT)
+    assert_no_exception(page)
+    page_log.assert_clean()
+
+
+def test_deep_link_restores_softmax_view(page, page_log, app_url):
+    open_page(page, f"{app_url}/softmax?smx_n=5&smx_z0=3")
+    page.wait_for_function(f"() => ({chart_values('smx_probabilities_chart')})() !== null",
+                           timeout=LOAD_TIMEOUT)
+    assert page.locator(slider("smx_z0")).input_value() == "3"
+    assert page.locator("[data-testid=stSlider] input[type=range]").count() >= 5
+    expected = softmax([3.0, *CUSTOM_LOGITS[1:5]])
+    shown = np.array(page.evaluate(chart_values("smx_probabilities_chart")))
+    np.testing.assert_allclose(shown, expected, rtol=1e-12)
+    assert "smx_z0=3" in page.url and "smx_n=5" in page.url
+    assert_no_exception(page)
+    page_log.assert_clean()
+
+
+def test_switching_language_keeps_the_view(page, page_log, app_url):
+    open_page(page, f"{app_url}/softmax?smx_z0=2.5")
+    page.wait_for_function(f"() => ({chart_values('smx_probabilities_chart')})() !== null",
+                           timeout=LOAD_TIMEOUT)
+    assert title(page) == t("smx.title", "en")
+    page.locator("[data-testid=stSidebar] [data-testid=stRadio] label", has_text="中文").click()
+    zh_title = t("smx.title", "zh")
+    page.wait_for_function(
+        "(want) => { const h = document.querySelector('[data-testid=stMain] h1');"
+        " return h && h.innerText.trim() === want; }",
+        arg=zh_title, timeout=CHANGE_TIMEOUT,
+    )
+    page.wait_for_function("() => decodeURIComponent(location.search).includes('lang=中文')",
+                           timeout=CHANGE_TIMEOUT)
+    wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
+    assert "smx_z0=2.5" in unquote(page.url)
+    assert page.locator(slider("smx_z0")).input_value() == "2.5"
+    assert_no_exception(page)
+    page_log.assert_clean()
+
+
+def test_foreign_requests_are_blocked(page, page_log, app_url):
+    open_page(page, f"{app_url}/softmax")
+    assert page_log.blocked == []  # the app asks for nothing outside this machine
+    outcome = page.evaluate(
+        "() => fetch('https://cdn.example.org/lib.js').then(() => 'loaded', e => 'failed')"
+    )
+    assert outcome == "failed"
+    assert page_log.blocked_hosts == {"cdn.example.org"}
+    page_log.assert_clean()
+
+
+# --- a deep link as the very first request of a fresh server ---------------------------------
+
+
+@pytest.fixture
+def fresh_app_url():
+    """A server of its own that has served nothing yet (Community Cloud after a wake-up)."""
+    server = StreamlitServer(ROOT / "app.py", log_path=ROOT / "artifacts" / "logs" /
+                             "streamlit-app-fresh.log")
+    server.start(timeout=120)
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def test_deep_link_as_first_request_on_fresh_server(page, page_log, fresh_app_url):
+    open_page(page, f"{fresh_app_url}/losses?lang={quote('中文')}&loss_p0=1.5")
+    page.wait_for_function(f"() => ({chart_values('loss_bars')})() !== null",
+                           timeout=LOAD_TIMEOUT)
+    # the run went through app.py: the sidebar's language picker and navigation are there
+    picker = page.locator("[data-testid=stSidebar] [data-testid=stRadio]")
+    assert picker.count() == 1 and "中文" in picker.inner_text()
+    assert page.locator("[data-testid=stSidebarNav] a").count() == len(PAGES)
+    assert title(page) == t("loss.title", "zh")
+    assert page.locator(slider("loss_p0")).input_value() == "1.5"
+    assert_no_exception(page)
+    page_log.assert_clean()
