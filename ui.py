@@ -82,6 +82,11 @@ def number(label: str, key: str, default: float, low: float | None = None,
                            bind="query-params", **kw)
 
 
+def text(label: str, key: str, default: str = "", **kw) -> str:
+    """A text box kept in the URL (a shared link carries what was typed; treat it as untrusted)."""
+    return st.text_input(label, value=default, key=key, bind="query-params", **kw)
+
+
 def band_text(rel_err: float) -> str:
     """The relative error coloured by its CS231n band, as Streamlit markdown."""
     band = error_band(rel_err)

@@ -291,13 +291,36 @@ METHOD_COLOURS = {
 }
 
 
-def _floor_line(fig: go.Figure, floor: float, text: str) -> None:
-    """A dashed line at the floor of a log y axis, labelled just below its left end. (Annotations on a
-    log axis take log10 coordinates, unlike the line itself.)"""
-    fig.add_hline(y=floor, line=dict(color=COLOURS["kink"], dash="dash", width=1))
-    fig.add_annotation(x=0, xref="paper", xanchor="left", y=np.log10(floor), yanchor="top",
-                       text=text, showarrow=False, font=dict(size=FONT_SIZE - 3,
-                                                             color=COLOURS["kink"]))
+def _floor_line(floor: float, text: str) -> tuple[dict, dict]:
+    """A dashed line at the floor of a log y axis (a shape), labelled just below its left end (an
+    annotation). Annotations on a log axis take log10 coordinates, unlike the line itself."""
+    line = dict(type="line", x0=0, x1=1, xref="x domain", y0=floor, y1=floor, yref="y",
+                line=dict(color=COLOURS["kink"], dash="dash", width=1))
+    label = dict(x=0, xref="paper", xanchor="left", y=np.log10(floor), yanchor="top", text=text,
+                 showarrow=False, font=dict(size=FONT_SIZE - 3, color=COLOURS["kink"]))
+    return line, label
+
+
+# Shapes and labels as plotly's add_vline/add_vrect write them, built as dicts: each add_* call
+# costs milliseconds of validation, and these figures are rebuilt on every slider move.
+_LABEL_SPOTS = {"top left": ("right", 1, "top"), "top right": ("left", 1, "top"),
+                "bottom left": ("right", 0, "bottom")}
+
+
+def _vertical_line(at: float, line: dict) -> dict:
+    return dict(type="line", x0=at, x1=at, xref="x", y0=0, y1=1, yref="y domain", line=line)
+
+
+def _vertical_band(lo: float, hi: float, colour: str) -> dict:
+    return dict(type="rect", x0=lo, x1=hi, xref="x", y0=0, y1=1, yref="y domain",
+                fillcolor=colour, line=dict(width=0), layer="below")
+
+
+def _line_label(at: float, text: str, spot: str, **style) -> dict:
+    """The text add_vline(annotation_text=..., annotation_position=spot) puts beside a line."""
+    xanchor, y, yanchor = _LABEL_SPOTS[spot]
+    return dict(x=at, xref="x", xanchor=xanchor, y=y, yref="y domain", yanchor=yanchor,
+                text=text, showarrow=False, **style)
 
 
 def _log_range(values, floor: float, top: float) -> list[float]:
@@ -316,107 +339,119 @@ def error_vs_step_figure(curves, *, names: dict, selected: str, current_h: float
     Each method gets a star at its best h and dotted guides of its theoretical slopes (order on
     the right, −1 on the left); errors at the floor (often exactly 0) sit on a dashed line.
     """
-    fig = go.Figure()
+    traces = []
     h = dense(curves.h)
     for name, curve in curves.curves.items():
         colour, chosen = METHOD_COLOURS[name], name == selected
-        fig.add_scatter(
-            x=h, y=dense(curve.err), mode="lines", name=names[name], legendgroup=name,
-            line=dict(color=colour, width=3.5 if chosen else 1.6),
+        traces.append(dict(
+            type="scatter", x=h, y=dense(curve.err), mode="lines", name=names[name],
+            legendgroup=name, line=dict(color=colour, width=3.5 if chosen else 1.6),
             opacity=1.0 if chosen else 0.75,
             hovertemplate="h = %{x:.2e}<br>%{y:.2e}<extra>" + names[name] + "</extra>",
-        )
+        ))
         for guide in (curve.truncation, curve.round_off):
             if guide is None:
                 continue
-            fig.add_scatter(
-                x=dense(guide.h), y=dense(guide.err), mode="lines", legendgroup=name,
-                showlegend=False, line=dict(color=colour, width=1.2, dash="dot"),
+            traces.append(dict(
+                type="scatter", x=dense(guide.h), y=dense(guide.err), mode="lines",
+                legendgroup=name, showlegend=False, line=dict(color=colour, width=1.2, dash="dot"),
                 hovertemplate=f"{slope_name} {guide.slope:+g}<extra>{names[name]}</extra>",
-            )
+            ))
         if not np.isfinite(curve.best_h):
             continue
-        fig.add_scatter(
-            x=[curve.best_h], y=[curve.best_err], mode="markers", legendgroup=name,
-            showlegend=False,
+        traces.append(dict(
+            type="scatter", x=[curve.best_h], y=[curve.best_err], mode="markers",
+            legendgroup=name, showlegend=False,
             marker=dict(symbol="star", size=15 if chosen else 11, color=colour,
                         line=dict(color="white", width=1)),
             hovertemplate=f"{best_name}: h = %{{x:.1e}}<br>%{{y:.2e}}<extra>{names[name]}</extra>",
-        )
-    _floor_line(fig, curves.floor, floor_name)
+        ))
+    floor_line, floor_label = _floor_line(curves.floor, floor_name)
+    shapes, annotations = [floor_line], [floor_label]
     if current_h is not None:
-        fig.add_vline(x=current_h, line=dict(color=COLOURS["kink"], width=1.5))
-        fig.add_annotation(x=np.log10(current_h), y=1, yref="paper", xanchor="left",
-                           yanchor="top", text=h_name, showarrow=False,
-                           font=dict(color=COLOURS["kink"]))
+        shapes.append(_vertical_line(current_h, dict(color=COLOURS["kink"], width=1.5)))
+        annotations.append(dict(x=np.log10(current_h), y=1, yref="paper", xanchor="left",
+                                yanchor="top", text=h_name, showarrow=False,
+                                font=dict(color=COLOURS["kink"])))
     all_err = np.concatenate([c.err for c in curves.curves.values()])
-    fig.update_xaxes(type="log", exponentformat="power", dtick=2)
-    fig.update_yaxes(type="log", exponentformat="power",
-                     range=_log_range(all_err, curves.floor, top=1e4))
-    return base_layout(fig, title=title, x=x, y=y, height=480)
+    layout = _layout(title=title, y=y, height=480)
+    layout["xaxis"].update(title_text=x, type="log", exponentformat="power", dtick=2)
+    layout["yaxis"].update(type="log", exponentformat="power",
+                           range=_log_range(all_err, curves.floor, top=1e4))
+    layout.update(shapes=shapes, annotations=annotations)
+    return go.Figure(data=traces, layout=layout)
 
 
 def stencil_figure(view, *, title: str, x: str, f_name: str, numerical_name: str,
                    analytical_name: str, points_name: str, kink_name: str) -> go.Figure:
     """f up close around x: the method's points, the slope they measure, the slope df claims."""
-    fig = go.Figure()
-    fig.add_scatter(x=view.grid, y=view.f_grid, mode="lines", name=f_name,
-                    line=dict(color=COLOURS["f"], width=3))
-    fig.add_scatter(x=view.grid, y=view.numerical_line, mode="lines", name=numerical_name,
-                    line=dict(color=COLOURS["numerical"], width=2, dash="dash"))
-    fig.add_scatter(x=view.grid, y=view.analytical_line, mode="lines", name=analytical_name,
-                    line=dict(color=COLOURS["df"], width=2, dash="dot"))
-    fig.add_scatter(x=view.points, y=view.f_points, mode="markers", name=points_name,
-                    marker=dict(color=COLOURS["numerical"], size=12, symbol="circle-open",
-                                line=dict(width=3)),
-                    hovertemplate="x = %{x:.10g}<br>f = %{y:.10g}<extra></extra>")
-    for at in view.kinks:
-        fig.add_vline(x=at, line=dict(color=COLOURS["kink"], dash="dash"),
-                      annotation_text=kink_name, annotation_position="top left")
+    traces = [
+        dict(type="scatter", x=view.grid, y=view.f_grid, mode="lines", name=f_name,
+             line=dict(color=COLOURS["f"], width=3)),
+        dict(type="scatter", x=view.grid, y=view.numerical_line, mode="lines",
+             name=numerical_name, line=dict(color=COLOURS["numerical"], width=2, dash="dash")),
+        dict(type="scatter", x=view.grid, y=view.analytical_line, mode="lines",
+             name=analytical_name, line=dict(color=COLOURS["df"], width=2, dash="dot")),
+        dict(type="scatter", x=view.points, y=view.f_points, mode="markers", name=points_name,
+             marker=dict(color=COLOURS["numerical"], size=12, symbol="circle-open",
+                         line=dict(width=3)),
+             hovertemplate="x = %{x:.10g}<br>f = %{y:.10g}<extra></extra>"),
+    ]
     span = np.ptp(view.f_grid[np.isfinite(view.f_grid)]) if np.any(np.isfinite(view.f_grid)) else 1
     low = np.nanmin(view.f_grid) - 0.3 * (span or 1.0)
     high = np.nanmax(view.f_grid) + 0.3 * (span or 1.0)
-    fig.update_yaxes(range=[low, high], exponentformat="e")
-    fig.update_xaxes(exponentformat="e")
-    base_layout(fig, title=title, x=x, height=420)
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0))
-    return fig
+    layout = _layout(title=title, height=420)
+    layout["xaxis"].update(title_text=x, exponentformat="e")
+    layout["yaxis"].update(range=[low, high], exponentformat="e")
+    layout["legend"] = dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0)
+    layout["shapes"] = [_vertical_line(at, dict(color=COLOURS["kink"], dash="dash"))
+                        for at in view.kinks]
+    layout["annotations"] = [_line_label(at, kink_name, "top left") for at in view.kinks]
+    return go.Figure(data=traces, layout=layout)
 
 
 def scan_figure(x_values, rel_errors: dict, colours: dict, *, floor: float, title: str, x: str,
                 y: str, floor_name: str, marks: dict | None = None) -> go.Figure:
     """Relative error across x for each labelled derivative, on a log axis clipped at floor;
     marks: {label: x} vertical lines (e.g. the point being checked)."""
-    fig = go.Figure()
-    for label, err in rel_errors.items():
-        fig.add_scatter(x=dense(x_values), y=dense(err), mode="lines", name=label,
-                        line=dict(color=colours[label], width=2.5),
-                        hovertemplate="x = %{x:.4g}<br>%{y:.2e}<extra>" + label + "</extra>")
-    _floor_line(fig, floor, floor_name)
-    for label, at in (marks or {}).items():
-        fig.add_vline(x=at, line=dict(color=COLOURS["kink"], width=1.5),
-                      annotation_text=label, annotation_position="top right")
+    traces = [dict(type="scatter", x=dense(x_values), y=dense(err), mode="lines", name=label,
+                   line=dict(color=colours[label], width=2.5),
+                   hovertemplate="x = %{x:.4g}<br>%{y:.2e}<extra>" + label + "</extra>")
+              for label, err in rel_errors.items()]
+    floor_line, floor_label = _floor_line(floor, floor_name)
+    marks = (marks or {}).items()
     all_err = np.concatenate(list(rel_errors.values()))
-    fig.update_yaxes(type="log", exponentformat="power", range=_log_range(all_err, floor, 10.0))
-    fig.update_layout(showlegend=True)
-    return base_layout(fig, title=title, x=x, y=y, height=360)
+    layout = _layout(title=title, y=y, height=360)
+    layout["xaxis"]["title_text"] = x
+    layout["yaxis"].update(type="log", exponentformat="power", range=_log_range(all_err, floor, 10.0))
+    layout.update(
+        showlegend=True,
+        shapes=[floor_line, *(_vertical_line(at, dict(color=COLOURS["kink"], width=1.5))
+                              for _, at in marks)],
+        annotations=[floor_label, *(_line_label(at, label, "top right") for label, at in marks)],
+    )
+    return go.Figure(data=traces, layout=layout)
 
 
 # --- activations page ---
+# Built as one dict each (the helpers are in the gradient-check section): moving x₀ rebuilds them.
 
 
-def _shade_and_kinks(fig: go.Figure, zones, kinks, *, zone_name: str, kink_name: str) -> None:
-    """Amber bands where |f′| is nearly 0 and dotted lines at the kinks, one legend entry each."""
-    for lo, hi in zones:
-        fig.add_vrect(x0=lo, x1=hi, fillcolor=COLOURS["shade"], line_width=0, layer="below")
+def _shade_and_kinks(zones, kinks, *, zone_name: str, kink_name: str) -> tuple[list, list]:
+    """Amber bands where |f′| is nearly 0 and dotted lines at the kinks (shapes), one legend
+    entry each (traces)."""
+    kink_line = dict(color=COLOURS["kink"], dash="dot", width=2)
+    shapes = [_vertical_band(lo, hi, COLOURS["shade"]) for lo, hi in zones]
+    shapes += [_vertical_line(at, kink_line) for at in kinks]
+    legend = []
     if len(zones):
-        fig.add_scatter(x=[None], y=[None], mode="markers", name=zone_name, hoverinfo="skip",
-                        marker=dict(symbol="square", size=15, color=COLOURS["shade"]))
-    for at in kinks:
-        fig.add_vline(x=at, line=dict(color=COLOURS["kink"], dash="dot", width=2))
+        legend.append(dict(type="scatter", x=[None], y=[None], mode="markers", name=zone_name,
+                           hoverinfo="skip",
+                           marker=dict(symbol="square", size=15, color=COLOURS["shade"])))
     if len(kinks):
-        fig.add_scatter(x=[None], y=[None], mode="lines", name=kink_name, hoverinfo="skip",
-                        line=dict(color=COLOURS["kink"], dash="dot", width=2))
+        legend.append(dict(type="scatter", x=[None], y=[None], mode="lines", name=kink_name,
+                           hoverinfo="skip", line=kink_line))
+    return legend, shapes
 
 
 def activation_figure(x, curves, *, zones=(), kinks=(), probes=(), tangent=None, title: str = "",
@@ -429,23 +464,25 @@ def activation_figure(x, curves, *, zones=(), kinks=(), probes=(), tangent=None,
     tangent: (name, xs, ys) or None. The x axis stays on the grid: a probe or tangent outside
     it is clipped, not zoomed out to.
     """
-    fig = go.Figure()
-    _shade_and_kinks(fig, zones, kinks, zone_name=zone_name, kink_name=kink_name)
+    traces, shapes = _shade_and_kinks(zones, kinks, zone_name=zone_name, kink_name=kink_name)
     for key, name, y in curves:
-        fig.add_scatter(x=dense(x), y=dense(y), mode="lines", name=name, meta=key,
-                        line=dict(color=COLOURS[key], width=3),
-                        hovertemplate="x = %{x:.4g}<br>%{y:.6g}<extra>" + name + "</extra>")
+        traces.append(dict(type="scatter", x=dense(x), y=dense(y), mode="lines", name=name,
+                           meta=key, line=dict(color=COLOURS[key], width=3),
+                           hovertemplate="x = %{x:.4g}<br>%{y:.6g}<extra>" + name + "</extra>"))
     if tangent is not None:
         name, xs, ys = tangent  # dashed in f′'s colour: its slope is f′(x₀)
-        fig.add_scatter(x=xs, y=ys, mode="lines", name=name, meta="tangent", hoverinfo="skip",
-                        line=dict(color=COLOURS["df"], width=2.5, dash="dash"))
+        traces.append(dict(type="scatter", x=xs, y=ys, mode="lines", name=name, meta="tangent",
+                           hoverinfo="skip", line=dict(color=COLOURS["df"], width=2.5, dash="dash")))
     for key, name, x0, y0 in probes:
-        fig.add_scatter(x=[x0], y=[y0], mode="markers", name=name, meta="probe_" + key,
-                        showlegend=False,
-                        marker=dict(color=COLOURS[key], size=14, line=dict(color="white", width=2)),
-                        hovertemplate="x₀ = %{x:.10g}<br>%{y:.10g}<extra>" + name + "</extra>")
-    fig.update_xaxes(range=[float(x[0]), float(x[-1])])
-    return base_layout(fig, title=title, x=x_title, y=y_title)
+        traces.append(dict(
+            type="scatter", x=[x0], y=[y0], mode="markers", name=name, meta="probe_" + key,
+            showlegend=False,
+            marker=dict(color=COLOURS[key], size=14, line=dict(color="white", width=2)),
+            hovertemplate="x₀ = %{x:.10g}<br>%{y:.10g}<extra>" + name + "</extra>"))
+    layout = _layout(title=title, y=y_title, height=380)
+    layout["xaxis"].update(title_text=x_title, range=[float(x[0]), float(x[-1])])
+    layout["shapes"] = shapes
+    return go.Figure(data=traces, layout=layout)
 
 
 def output_form_figure(x, stable, notes, *, collapse_at=None, probe=None, title: str = "",
@@ -454,52 +491,57 @@ def output_form_figure(x, stable, notes, *, collapse_at=None, probe=None, title:
     """The stable f′ against the notes' form f(1 − f) on a log y axis. The y values stay float64
     (the tails fall below float32's range); where the notes' form is exactly 0 a log axis has no
     point, so its line stops at collapse_at (marked). probe: (x0, stable0, notes0) or None."""
-    fig = go.Figure()
-    fig.add_scatter(x=dense(x), y=np.asarray(stable, dtype=np.float64), mode="lines",
-                    name=stable_name, meta="stable", line=dict(color=COLOURS["df"], width=4),
-                    hovertemplate="x = %{x:.4g}<br>%{y:.6e}<extra>" + stable_name + "</extra>")
-    fig.add_scatter(x=dense(x), y=np.asarray(notes, dtype=np.float64), mode="lines",
-                    name=notes_name, meta="notes",
-                    line=dict(color=COLOURS["notes"], width=2.5, dash="dash"),
-                    hovertemplate="x = %{x:.4g}<br>%{y:.6e}<extra>" + notes_name + "</extra>")
+    traces = [
+        dict(type="scatter", x=dense(x), y=np.asarray(stable, dtype=np.float64), mode="lines",
+             name=stable_name, meta="stable", line=dict(color=COLOURS["df"], width=4),
+             hovertemplate="x = %{x:.4g}<br>%{y:.6e}<extra>" + stable_name + "</extra>"),
+        dict(type="scatter", x=dense(x), y=np.asarray(notes, dtype=np.float64), mode="lines",
+             name=notes_name, meta="notes",
+             line=dict(color=COLOURS["notes"], width=2.5, dash="dash"),
+             hovertemplate="x = %{x:.4g}<br>%{y:.6e}<extra>" + notes_name + "</extra>"),
+    ]
+    layout = _layout(title=title, y=y_title, height=360)
+    layout["xaxis"].update(title_text=x_title, range=[float(x[0]), float(x[-1])])
+    layout["yaxis"].update(type="log", exponentformat="power")
     if collapse_at is not None:
-        fig.add_vline(x=collapse_at, line=dict(color=COLOURS["notes"], dash="dot", width=2),
-                      annotation_text=collapse_name, annotation_position="bottom left",
-                      annotation_font_color=COLOURS["notes"])
+        layout["shapes"] = [_vertical_line(collapse_at,
+                                           dict(color=COLOURS["notes"], dash="dot", width=2))]
+        layout["annotations"] = [_line_label(collapse_at, collapse_name, "bottom left",
+                                             font=dict(color=COLOURS["notes"]))]
     if probe is not None:
         x0, stable0, notes0 = probe
         for key, y0 in (("df", stable0), ("notes", notes0)):
             if y0 > 0:  # a log axis cannot show 0
-                fig.add_scatter(x=[x0], y=[y0], mode="markers", showlegend=False,
-                                marker=dict(color=COLOURS[key], size=13,
-                                            line=dict(color="white", width=2)),
-                                hovertemplate="x₀ = %{x:.10g}<br>%{y:.6e}<extra></extra>")
-    fig.update_yaxes(type="log", exponentformat="power")
-    fig.update_xaxes(range=[float(x[0]), float(x[-1])])
-    return base_layout(fig, title=title, x=x_title, y=y_title, height=360)
+                traces.append(dict(type="scatter", x=[x0], y=[y0], mode="markers",
+                                   showlegend=False,
+                                   marker=dict(color=COLOURS[key], size=13,
+                                               line=dict(color="white", width=2)),
+                                   hovertemplate="x₀ = %{x:.10g}<br>%{y:.6e}<extra></extra>"))
+    return go.Figure(data=traces, layout=layout)
 
 
 def compare_figure(x, curves, *, peaks=(), title: str = "", x_title: str = "x",
                    y_title: str = "") -> go.Figure:
     """Several derivatives on one plot. curves: (name, y); peaks: (name, x, y), marked with the
     peak value written beside it (σ′ tops out at 0.25: the vanishing-gradient story)."""
-    fig = go.Figure()
-    colours = {}
+    traces, colours = [], {}
     for i, (name, y) in enumerate(curves):
         colours[name] = _COMPARE_COLOURS[i % len(_COMPARE_COLOURS)]
-        fig.add_scatter(x=dense(x), y=dense(y), mode="lines", name=name, meta=name,
-                        line=dict(color=colours[name], width=3),
-                        hovertemplate="x = %{x:.4g}<br>%{y:.6g}<extra>" + name + "</extra>")
+        traces.append(dict(type="scatter", x=dense(x), y=dense(y), mode="lines", name=name,
+                           meta=name, line=dict(color=colours[name], width=3),
+                           hovertemplate="x = %{x:.4g}<br>%{y:.6g}<extra>" + name + "</extra>"))
     for i, (name, at, top) in enumerate(peaks):
         # peaks often coincide (tanh′ and ReLU′ both top out at 1 by x = 0): rotate the label
         # around the marker so coinciding labels do not print over each other
-        fig.add_scatter(x=[at], y=[top], mode="markers+text", showlegend=False,
-                        text=[f"{top:.3g}"], textposition=_PEAK_LABEL_SPOTS[i % 4],
-                        textfont=dict(color=colours.get(name, COLOURS["kink"])),
-                        marker=dict(color=colours.get(name, COLOURS["kink"]), size=10),
-                        hovertemplate="max %{y:.6g} at x = %{x:.4g}<extra>" + name + "</extra>")
-    fig.update_xaxes(range=[float(x[0]), float(x[-1])])
-    return base_layout(fig, title=title, x=x_title, y=y_title, height=420)
+        colour = colours.get(name, COLOURS["kink"])
+        traces.append(dict(
+            type="scatter", x=[at], y=[top], mode="markers+text", showlegend=False,
+            text=[f"{top:.3g}"], textposition=_PEAK_LABEL_SPOTS[i % 4],
+            textfont=dict(color=colour), marker=dict(color=colour, size=10),
+            hovertemplate="max %{y:.6g} at x = %{x:.4g}<extra>" + name + "</extra>"))
+    layout = _layout(title=title, y=y_title, height=420)
+    layout["xaxis"].update(title_text=x_title, range=[float(x[0]), float(x[-1])])
+    return go.Figure(data=traces, layout=layout)
 
 
 _PEAK_LABEL_SPOTS = ("top center", "top right", "top left", "bottom right")
@@ -544,7 +586,7 @@ def _curve_trace(x, y, *, name: str, meta: str, colour: str, dash: str = "solid"
 
 def function_figure(x, f, df, numerical, *, f_name: str, df_name: str, numerical_name: str,
                     undefined=(), undefined_name: str = "", probe=None, f_range=None,
-                    df_range=None, x_title: str = "x") -> go.Figure:
+                    df_range=None, x_title: str = "x", df_title: str = "f′(x)") -> go.Figure:
     """f on top; the symbolic f′ (solid; df=None leaves it out) and the finite-difference f′
     (dashed) below, on a shared x axis. NaN entries are gaps (connectgaps off); ``undefined``
     spans are shaded; probe: (x0, f0, df0) marked on both panels (NaN values are skipped);
@@ -577,7 +619,7 @@ def function_figure(x, f, df, numerical, *, f_name: str, df_name: str, numerical
     fig.update_xaxes(range=[lo, hi])
     fig.update_xaxes(title_text=x_title, row=2, col=1)
     fig.update_yaxes(title_text=f_name, range=f_range, row=1, col=1)
-    fig.update_yaxes(title_text=df_name, range=df_range, row=2, col=1)
+    fig.update_yaxes(title_text=df_title, range=df_range, row=2, col=1)
     return fig
 
 
