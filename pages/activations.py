@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import partial
 
 import streamlit as st
@@ -39,13 +39,13 @@ FLAT = 0.01  # shade where |f′| < 1% of its largest value on the plot
 
 
 @dataclass(frozen=True)
-class View:
+class Settings:
     """What the sidebar asked for."""
 
     act: Activation
     params: dict
     x: object  # the plotted grid (numpy array from the core)
-    x0: float
+    x0_step: float  # the probe slider's step, finer on a narrower plot
     method: str
     h: float | None  # None: the method's default step
     overlay: bool
@@ -53,6 +53,16 @@ class View:
     @property
     def f(self):
         return partial(self.act.f, **self.params)
+
+    def at(self, x0: float) -> View:
+        return View(**{field.name: getattr(self, field.name) for field in fields(self)}, x0=x0)
+
+
+@dataclass(frozen=True)
+class View(Settings):
+    """The sidebar's settings and the probe x₀ (set in the probe's fragment)."""
+
+    x0: float
 
 
 def number(value: float) -> str:
@@ -63,7 +73,8 @@ def number(value: float) -> str:
 # --- controls ---------------------------------------------------------------------------------
 
 
-def controls() -> View:
+def controls() -> Settings:
+    """Everything but x₀: these reshape the page, so changing one reruns all of it."""
     with st.sidebar:
         st.header(ui.tr("common.controls"))
         name = ui.select(ui.tr("act.choose"), ACTIVATIONS, key="act",
@@ -77,7 +88,6 @@ def controls() -> View:
         widen = ui.select_slider(ui.tr("act.widen"), WIDEN, key="act_zoom", default=1,
                                  format_func=lambda w: f"×{w}")
         x = activation_grid(act, widen)
-        x0 = probe_controls(float(x[0]), float(x[-1]), step=0.01 * widen)
         method = ui.select(ui.tr("common.method"), METHODS, key="act_method",
                            format_func=lambda m: METHODS[m].label,
                            index=list(METHODS).index("central"))
@@ -87,18 +97,23 @@ def controls() -> View:
             h = ui.select_slider(ui.tr("common.step"), STEPS, key="act_h", default=DEFAULT_STEP,
                                  format_func=lambda s: f"{s:g}")
         overlay = ui.toggle(ui.tr("act.overlay"), "act_overlay")
-    return View(act, params, x, x0, method, h, overlay)
+    return Settings(act, params, x, 0.01 * widen, method, h, overlay)
 
 
-def probe_controls(lo: float, hi: float, step: float) -> float:
+def probe_controls(settings: Settings) -> float:
     """x₀ from the slider, or, with the toggle on, from the exact number box (the slider then
-    greys out so that only one control is ever in charge)."""
-    exact = ui.toggle(ui.tr("act.exact_toggle"), "act_exact", help=ui.tr("act.exact_help"))
-    from_slider = ui.slider(ui.tr("act.x0"), "act_x0", lo, hi, DEFAULT_X0, step, disabled=exact)
+    greys out so that only one control is ever in charge). Right above the charts it moves."""
+    slider_column, exact_column = st.columns([3, 1], vertical_alignment="bottom")
+    with exact_column:
+        exact = ui.toggle(ui.tr("act.exact_toggle"), "act_exact", help=ui.tr("act.exact_help"))
+    with slider_column:
+        from_slider = ui.slider(ui.tr("act.x0"), "act_x0", float(settings.x[0]),
+                                float(settings.x[-1]), DEFAULT_X0, settings.x0_step, disabled=exact)
     if not exact:
         return from_slider
-    typed = ui.number(ui.tr("act.x0_exact"), "act_x0n", DEFAULT_X0, -X0_LIMIT, X0_LIMIT,
-                      step=0.01, format="%g")
+    with exact_column:
+        typed = ui.number(ui.tr("act.x0_exact"), "act_x0n", DEFAULT_X0, -X0_LIMIT, X0_LIMIT,
+                          step=0.01, format="%g")
     st.caption(ui.tr("act.exact_note", limit=f"{X0_LIMIT:g}"))
     return typed
 
@@ -106,8 +121,8 @@ def probe_controls(lo: float, hi: float, step: float) -> float:
 # --- formulas and curves ----------------------------------------------------------------------
 
 
-def formulas(view: View) -> None:
-    tex = activation_latex(view.act.name)
+def formulas(settings: Settings) -> None:
+    tex = activation_latex(settings.act.name)
     st.latex(f"f(x) = {tex['f']}")
     st.latex(f"f'(x) = {tex['df']}")
 
@@ -305,20 +320,28 @@ def source_functions(act: Activation) -> list:
     return found
 
 
-def render() -> None:
-    st.title(ui.tr("act.title"))
-    st.write(ui.tr("act.intro"))
-    view = controls()
-    formulas(view)
+@st.fragment
+def probe_section(settings: Settings) -> None:
+    """Its own fragment: moving x₀ redraws only what depends on it (charts, readout, kinks, the
+    notes' form), not the sidebar, the formulas, compare mode or the source."""
+    view = settings.at(probe_controls(settings))
     curves(view)
     readout(view)
     kinks_section(view)
     if view.act.df_via_output is not None:
         output_form_section(view)
+
+
+def render() -> None:
+    st.title(ui.tr("act.title"))
+    st.write(ui.tr("act.intro"))
+    settings = controls()
+    formulas(settings)
+    probe_section(settings)
     compare_section()
     st.subheader(ui.tr("act.source_title"))
     st.write(ui.tr("act.source_intro"))
-    ui.show_source(*source_functions(view.act))
+    ui.show_source(*source_functions(settings.act))
     st.caption(ui.tr("common.share"))
 
 

@@ -30,6 +30,9 @@ KINKED = [name for name, t in TARGETS.items() if t.kinks]
 PROBES = {where: "k" if steps == 0 else f"k {'+' if steps > 0 else '−'} {abs(steps):g}h"
           for where, steps in KINK_PROBES.items()}
 BUG_COLOURS = {"buggy": plots.COLOURS["notes"], "correct": plots.COLOURS["numerical"]}
+#: The settings the kink explorer and the bug hunt were last drawn with (None while the whole
+#: page is being drawn): the check's fragment compares its own against them.
+DRAWN_WITH = "gc_drawn_with"
 
 
 # --- small display helpers (formatting only) ---------------------------------------------------
@@ -316,21 +319,39 @@ def _bug_section(dtype):
 # --- the page ----------------------------------------------------------------------------------
 
 
-def render() -> None:
-    st.title(ui.tr("nav.gradcheck"))
-    st.markdown(ui.tr("gc.intro"))
-    st.header(ui.tr("gc.check_title"))
+@st.fragment
+def _check_lab():
+    """The check, its error against step and its export: moving the point or picking another
+    target redraws only these. The method, step, preset and float32 drive the kink explorer and
+    the bug hunt too, so changing one of those reruns the whole page. Returns the settings."""
     target, x, settings = _controls()
+    drawn_with = st.session_state.get(DRAWN_WITH)
+    if drawn_with is not None and drawn_with != settings:
+        st.rerun()  # the whole app: the sections below must follow the new settings
     preset_name, method_choice, log_h, dtype = settings
     method, h, preset = lab_settings(preset_name, method_choice, log_h, x, dtype)
     _check_section(target, x, method, h, preset, dtype)
     _step_section(target, x, method, h, dtype)
-    _kink_section(settings)
-    _bug_section(dtype)
     st.header(ui.tr("gc.export_title"))
     st.markdown(ui.tr("gc.export_intro"))
-    _export(CheckSpec(target.label, target.f, target.df, x, method, h, preset,
-                      np.dtype(dtype).name), key="gc_dl_check")
+    # lazy: the code is written (and highlighted) only while it is open; open is in the URL
+    export = st.expander(ui.tr("gc.export_bug"), key="gc_export", bind="query-params")
+    if export.open:
+        with export:
+            _export(CheckSpec(target.label, target.f, target.df, x, method, h, preset,
+                              np.dtype(dtype).name), key="gc_dl_check")
+    return settings
+
+
+def render() -> None:
+    st.title(ui.tr("nav.gradcheck"))
+    st.markdown(ui.tr("gc.intro"))
+    st.header(ui.tr("gc.check_title"))
+    st.session_state[DRAWN_WITH] = None
+    settings = _check_lab()
+    st.session_state[DRAWN_WITH] = settings
+    _kink_section(settings)
+    _bug_section(settings[-1])
     st.caption(ui.tr("common.share"))
 
 

@@ -264,7 +264,7 @@ def test_bug_check_fails_on_screen_where_it_should():
 
 
 def test_export_shows_runnable_code_for_the_current_check():
-    at = run_page(gc_target="tanh")
+    at = run_page(gc_target="tanh", gc_export="true")  # the export expander, opened by the link
     codes = [c.value for c in at.code]
     numpy_code = next(c for c in codes if "Gradient check: tanh" in c and "torch" not in c)
     compile(numpy_code, "check.py", "exec")
