@@ -1,14 +1,20 @@
 """Losses: each gradient beside finite differences, one component swept, the notes' errata failing
 a gradient check, softmax + cross-entropy through its Jacobian, and why cross-entropy does not
-stall. All numbers come from derivs; this file reads widgets and renders."""
+stall. All numbers come from derivs; this file reads widgets and renders.
+
+The loss, n and the loss's parameters rerun the page; the component sliders and everything drawn
+from them live in a fragment, so moving one reruns only that part (the static sigmoid figure
+below it is built once per language)."""
 
 import math
+from functools import lru_cache
 
 import pandas as pd
 import streamlit as st
 
 import ui
 from derivs import LOSSES, error_band, gradcheck
+from derivs.i18n import LANGUAGES, t
 from derivs.losses import (
     INPUT_RANGES,
     loss_sweep,
@@ -54,18 +60,26 @@ def component_sliders(kind: str, base: str, key_prefix: str, defaults, n: int) -
             for i in range(n)]
 
 
-def controls():
-    """The loss, its targets y, its input (ŷ or logits) and its parameters, from the widgets."""
+def setup():
+    """The loss, the number of components and the loss's parameters: they reshape everything."""
     st.header(ui.tr("loss.inputs"))
-    setup, targets, predictions = st.columns([1.3, 1, 1], gap="large")
-    with setup:
+    choice, size, parameters = st.columns([1.3, 1, 1], gap="large")
+    with choice:
         name = ui.select(ui.tr("loss.choose"), LOSSES, "loss",
                          format_func=lambda key: LOSSES[key].label)
-        loss = LOSSES[name]
+    loss = LOSSES[name]
+    with size:
         n = ui.slider(ui.tr("loss.n"), "loss_n", N_MIN, N_MAX, N_DEFAULT, 1)
+    with parameters:
         params = {p.name: ui.slider(ui.tr(f"loss.param.{p.name}"), f"loss_{p.name}", p.low,
                                     p.high, p.default, p.step)
                   for p in loss.params}
+    return loss, n, params
+
+
+def components(loss, n: int):
+    """The targets y and the input (ŷ or logits), one slider per component."""
+    targets, predictions = st.columns(2, gap="large")
     with targets:
         st.markdown(f"**{ui.tr('loss.target.' + loss.target)}**")
         y = component_sliders(loss.target, "y", TARGET_KEYS[loss.target],
@@ -75,7 +89,7 @@ def controls():
         yhat = component_sliders(loss.prediction, PREDICTION_SYMBOL[loss.prediction],
                                  PREDICTION_KEYS[loss.prediction],
                                  PREDICTION_DEFAULTS[loss.prediction], n)
-    return loss, y, yhat, params
+    return y, yhat
 
 
 def formulas(loss) -> bool:
@@ -186,22 +200,26 @@ def softmax_chain(y, z) -> None:
         st.dataframe(jacobian.style.format("{:.6g}"))
 
 
+@lru_cache(maxsize=len(LANGUAGES))  # it depends on nothing but the language
+def _sigmoid_figure(lang: str):
+    curves = sigmoid_output_gradients(sweep_grid("logits", 401), y=1.0)
+    return sigmoid_loss_gradients_figure(
+        curves.z, curves.bce, curves.mse, bce_name=t("loss.sigmoid_bce", lang),
+        mse_name=t("loss.sigmoid_mse", lang), title=t("loss.sigmoid_title", lang), x="z",
+        y="dL/dz", stall_label=t("loss.sigmoid_stall", lang))
+
+
 def sigmoid_stall() -> None:
     """BCE against MSE through a sigmoid output: the gradient that does not vanish."""
     st.header(ui.tr("loss.sigmoid"))
     st.write(ui.tr("loss.sigmoid_intro"))
-    curves = sigmoid_output_gradients(sweep_grid("logits", 401), y=1.0)
-    fig = sigmoid_loss_gradients_figure(
-        curves.z, curves.bce, curves.mse, bce_name=ui.tr("loss.sigmoid_bce"),
-        mse_name=ui.tr("loss.sigmoid_mse"), title=ui.tr("loss.sigmoid_title"), x="z",
-        y="dL/dz", stall_label=ui.tr("loss.sigmoid_stall"))
-    ui.chart(fig, key="loss_sigmoid")
+    ui.chart(_sigmoid_figure(ui.lang()), key="loss_sigmoid")
 
 
-def render() -> None:
-    st.title(ui.tr("loss.title"))
-    st.write(ui.tr("loss.intro"))
-    loss, y, yhat, params = controls()
+@st.fragment
+def live_view(loss, n: int, params) -> None:
+    """The component sliders and everything drawn from them: moving one reruns only this."""
+    y, yhat = components(loss, n)
     problems = loss.problems(y, yhat)
     ui.show_problems(problems, total=math.fsum(y))
     use_notes = formulas(loss)
@@ -212,6 +230,13 @@ def render() -> None:
         sweep(loss, y, yhat, params)
         if loss.name == "softmax_cross_entropy":
             softmax_chain(y, yhat)
+
+
+def render() -> None:
+    st.title(ui.tr("loss.title"))
+    st.write(ui.tr("loss.intro"))
+    loss, n, params = setup()
+    live_view(loss, n, params)
     sigmoid_stall()
     st.caption(ui.tr("common.share"))
 

@@ -3,7 +3,9 @@ a finite-difference J against it, and see why backprop never builds it.
 
 The sidebar (preset, n, seed, temperature) reruns the page; the logits and everything drawn from
 them live in a fragment, so moving one logit redraws only that part, and the upstream-gradient
-sliders of the VJP section in a nested one.
+sliders of the VJP section in a nested one. The decomposition, the numerical check, backprop and
+the notes' formula are lazy expanders (open/closed is in the URL): a logit move redraws only the
+figures on screen.
 """
 
 import streamlit as st
@@ -107,6 +109,13 @@ def properties_table(props, n: int, symbol: str, rank_shortfall_is_rounding: boo
     return head + body + "\n" + eig
 
 
+def lazy_section(label: str, key: str):
+    """A collapsed expander whose content runs only while it is open, or None while closed: a
+    logit move then redraws nothing inside it. Bound to the URL, so a link opens it again."""
+    section = st.expander(label, key=key, bind="query-params")
+    return section if section.open else None
+
+
 def properties_section(jac, n: int) -> None:
     st.header(ui.tr("smx.properties"))
     props = jacobian_properties(jac)
@@ -116,8 +125,16 @@ def properties_section(jac, n: int) -> None:
         st.info(ui.tr("smx.rank_note", rank=props.rank, expected=n - 1), icon="ℹ️")
 
 
+def decomposition_section(z, temperature: float, jac, show_values: bool) -> None:
+    diag_term, outer_term = softmax_jacobian_terms(z, temperature)
+    fig = plots.matrix_row_figure(
+        [diag_term, outer_term, jac], titles=["diag(s) / T", "s sᵀ / T", "J = diag(s)/T − s sᵀ/T"],
+        show_values=show_values)
+    ui.chart(fig, key="smx_terms_chart")
+    st.caption(ui.tr("smx.decomposition_help"))
+
+
 def numerical_section(z, temperature: float, show_values: bool) -> None:
-    st.header(ui.tr("smx.numerical"))
     method = ui.select(ui.tr("common.method"), METHODS, key="smx_method",
                        format_func=lambda m: METHODS[m].label, index=list(METHODS).index("central"),
                        width=320)
@@ -140,33 +157,27 @@ def numerical_section(z, temperature: float, show_values: bool) -> None:
 
 
 def notes_section(z, temperature: float, s, jac, show_values: bool) -> None:
-    # Lazy (bound to the URL): closed, it costs a logit move nothing; two charts fewer to redraw.
-    notes = st.expander(ui.tr("smx.notes_title"), key="smx_notes", bind="query-params")
-    if not notes.open:
-        return
-    with notes:
-        latex = softmax_latex()
-        st.markdown(ui.tr("smx.notes_intro"))
-        left, right = st.columns(2)
-        left.latex(latex["notes_matrix"] + r"\;\Rightarrow\;" + latex["notes_entry"])
-        right.latex(latex["jacobian_matrix"])
-        notes = softmax_jacobian_notes(z, temperature)
-        # each on its own colour scale: M can be 10⁸ times larger than J (small T)
-        left, right = st.columns(2)
-        with left:
-            ui.chart(plots.matrix_heatmap(notes, show_values=show_values,
-                                          title=ui.tr("smx.notes_M")), key="smx_notes_chart")
-        with right:
-            ui.chart(plots.jacobian_heatmap(jac, s, temperature, show_values=show_values,
-                                            title="J", height=400), key="smx_notes_jacobian_chart")
-        st.markdown(properties_table(jacobian_properties(notes), len(z), "M",
-                                     rank_shortfall_is_rounding=False))
+    latex = softmax_latex()
+    st.markdown(ui.tr("smx.notes_intro"))
+    left, right = st.columns(2)
+    left.latex(latex["notes_matrix"] + r"\;\Rightarrow\;" + latex["notes_entry"])
+    right.latex(latex["jacobian_matrix"])
+    notes = softmax_jacobian_notes(z, temperature)
+    # each on its own colour scale: M can be 10⁸ times larger than J (small T)
+    left, right = st.columns(2)
+    with left:
+        ui.chart(plots.matrix_heatmap(notes, show_values=show_values,
+                                      title=ui.tr("smx.notes_M")), key="smx_notes_chart")
+    with right:
+        ui.chart(plots.jacobian_heatmap(jac, s, temperature, show_values=show_values,
+                                        title="J", height=400), key="smx_notes_jacobian_chart")
+    st.markdown(properties_table(jacobian_properties(notes), len(z), "M",
+                                 rank_shortfall_is_rounding=False))
 
 
 @st.fragment
 def vjp_section(z, temperature: float) -> None:
     """Its own fragment: moving v redraws only the products."""
-    st.header(ui.tr("smx.vjp"))
     st.markdown(ui.tr("smx.vjp_intro"))
     st.latex(softmax_latex()["vjp"])
     sliders, chart = st.columns([1, 3])
@@ -206,18 +217,22 @@ def live_view(preset: str, n: int, seed: int, temperature: float) -> None:
     if preset == "overflow":
         st.info(ui.tr("smx.overflow_note"), icon="ℹ️")
 
-    st.header(ui.tr("smx.decomposition"))
-    diag_term, outer_term = softmax_jacobian_terms(z, temperature)
-    fig = plots.matrix_row_figure(
-        [diag_term, outer_term, jac], titles=["diag(s) / T", "s sᵀ / T", "J = diag(s)/T − s sᵀ/T"],
-        show_values=show_values)
-    ui.chart(fig, key="smx_terms_chart")
-    st.caption(ui.tr("smx.decomposition_help"))
-
     properties_section(jac, len(z))
-    notes_section(z, temperature, s, jac, show_values)
-    numerical_section(z, temperature, show_values)
-    vjp_section(z, temperature)
+
+    st.header(ui.tr("smx.more"))
+    st.caption(ui.tr("smx.more_help"))
+    if section := lazy_section(ui.tr("smx.decomposition"), "smx_terms"):
+        with section:
+            decomposition_section(z, temperature, jac, show_values)
+    if section := lazy_section(ui.tr("smx.numerical"), "smx_check"):
+        with section:
+            numerical_section(z, temperature, show_values)
+    if section := lazy_section(ui.tr("smx.vjp"), "smx_vjp"):
+        with section:
+            vjp_section(z, temperature)
+    if section := lazy_section(ui.tr("smx.notes_title"), "smx_notes"):
+        with section:
+            notes_section(z, temperature, s, jac, show_values)
 
 
 def render() -> None:

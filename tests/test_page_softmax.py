@@ -39,6 +39,7 @@ from derivs.symbolic import softmax_latex
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "softmax.py")
 T_LOW, T_HIGH = TEMPERATURES[0], TEMPERATURES[-1]
+LAZY_SECTIONS = ("smx_terms", "smx_check", "smx_vjp", "smx_notes")
 
 
 # --- core helpers ------------------------------------------------------------------------------
@@ -169,7 +170,8 @@ def _chart(at, key):
 
 def _run(lang="en", **params) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
-    params.setdefault("smx_notes", "true")  # the notes' expander is lazy: open it to check it
+    for section in LAZY_SECTIONS:  # lazy expanders: open them to check what they draw
+        params.setdefault(section, "true")
     if lang != "en":
         at.session_state["lang"] = lang
     for key, value in params.items():
@@ -320,3 +322,17 @@ def test_notes_expander_is_lazy_until_opened():
     assert not at.exception
     keys = [c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")]
     assert "smx_notes_chart" not in keys and "smx_jacobian_chart" in keys
+
+
+def test_closed_sections_cost_a_logit_move_only_two_charts():
+    """By default the sections below the properties are closed: a logit move redraws the
+    probabilities and J only, while every section stays on the page, labelled, to be opened."""
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run()
+    at.slider(key="smx_z0").set_value(3.0).run()
+    assert not at.exception
+    keys = [c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")]
+    assert keys == ["smx_probabilities_chart", "smx_jacobian_chart"]
+    labels = [e.label for e in at.expander]
+    for title in ("smx.decomposition", "smx.numerical", "smx.vjp", "smx.notes_title"):
+        assert TEXT[title][0] in labels, title

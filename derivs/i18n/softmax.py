@@ -41,6 +41,13 @@ TEXT = {
         "J_ij = s_i(δ_ij − s_j)/T. Blue is positive, red negative, white 0.",
         "第 i 行对应 s_i,第 j 列对应 z_j。悬停在格子上:数值代入 J_ij = s_i(δ_ij − s_j)/T。"
         "蓝色为正,红色为负,白色为 0。"),
+    "smx.more": ("Take J apart", "拆解 J"),
+    "smx.more_help": (
+        "Open a section: J split into its two terms, J checked against finite differences, "
+        "the product backprop computes instead of J, and the notes' formula read literally. "
+        "Each follows the logits above.",
+        "展开一节查看:J 拆成两项、J 与有限差分的对比、反向传播代替 J 计算的乘积,"
+        "以及按字面理解的笔记公式。每一节都随上方的 logits 变化。"),
     "smx.decomposition": ("J = diag(s)/T − s sᵀ/T, term by term",
                           "逐项分解:J = diag(s)/T − s sᵀ/T"),
     "smx.decomposition_help": (
