@@ -15,8 +15,11 @@ Timing (``measure_slider_change``), all read in the page with ``performance.now(
 - ``run_start`` / ``run_end``: arrival of the server's ``new_session`` and ``script_finished``
   messages (Streamlit's ForwardMsg protobuf), timestamped by a small wrapper around the page's
   ``WebSocket`` that ``install_probe(context)`` puts in before the page loads. So
-  ``run_end - run_start`` is the server's rerun as the browser sees it ("server" in the tables);
-  ``run_start - t0`` ("debounce") is the slider's own debounce plus the trip to the server.
+  ``run_end - run_start`` ("round trip") is the rerun as the browser sees it: the server's run
+  plus whatever delays the browser's handling of the messages (its main thread may be busy
+  drawing the previous charts), so it is NOT the server's time: that is measured in the server
+  process, see ``RunLog``; ``run_start - t0`` ("debounce") is the slider's own debounce plus the
+  trip to the server.
   Not the ``data-test-script-state`` attribute: React may batch "running" and "notRunning" into
   one render when a rerun is quick, and then the attribute never changes at all;
 - ``drawn``: for every ``.js-plotly-plot`` on the page, the first moment its data differ from
@@ -24,11 +27,18 @@ Timing (``measure_slider_change``), all read in the page with ``performance.now(
   fallback for a plot element that was replaced and so lost its listener, from a
   ``requestAnimationFrame`` poll). ``drawn - t0`` over the last plot to change is "browser":
   everything a person waits for from the key press to the last changed chart on screen.
+
+Server-side rerun time: ``StreamlitServer(app, run_log=path)`` starts the server through
+bench/timed_server.py, which appends one JSON line per script run (wall and CPU time, fragment
+or full, page) to ``path``; ``RunLog(path).runs()`` reads them back. Their ``start``/``end`` are
+``time.monotonic()`` of the server process, the same clock as this process's, so runs can be
+matched to key presses by time (``runs_between``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -44,6 +54,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+TIMED_SERVER = Path(__file__).resolve().parent / "timed_server.py"
 ARTIFACTS = REPO_ROOT / "artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 
@@ -77,21 +88,26 @@ class StreamlitServer:
 
     Use as a context manager, or call ``start()`` and ``stop()``. ``url`` is the base URL with no
     trailing slash. The server's output goes to ``log_path`` (a temporary file unless given);
-    ``log_tail()`` returns its end for error messages.
+    ``log_tail()`` returns its end for error messages. With ``run_log`` (a path) the server runs
+    under bench/timed_server.py and logs every script run there (see ``RunLog``).
     """
 
-    def __init__(self, app: str | os.PathLike, port: int | None = None, log_path=None):
+    def __init__(
+        self, app: str | os.PathLike, port: int | None = None, log_path=None, run_log=None
+    ):
         self.app = Path(app).resolve()
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(log_path) if log_path else None
+        self.run_log = Path(run_log) if run_log else None
         self.proc: subprocess.Popen | None = None
         self.started_at: float | None = None  # time.perf_counter() just before the spawn
         self.healthy_at: float | None = None
 
     def command(self) -> list[str]:
+        launcher = [str(TIMED_SERVER)] if self.run_log else ["-m", "streamlit"]
         return [
-            sys.executable, "-m", "streamlit", "run", str(self.app),
+            sys.executable, *launcher, "run", str(self.app),
             "--server.headless", "true",
             "--server.port", str(self.port),
             "--server.address", "127.0.0.1",
@@ -111,6 +127,10 @@ class StreamlitServer:
         log = open(self.log_path, "wb")  # noqa: SIM115 - the child owns it; closed in stop()
         self._log = log
         env = dict(os.environ, PYTHONUNBUFFERED="1")
+        if self.run_log:
+            self.run_log.parent.mkdir(parents=True, exist_ok=True)
+            self.run_log.write_text("")
+            env["DERIVS_RUN_LOG"] = str(self.run_log)
         self.started_at = time.perf_counter()
         self.proc = subprocess.Popen(
             self.command(),
@@ -432,7 +452,9 @@ def measure_slider_change(
     """Press ``key`` on the slider thumb and time it; see the module docstring.
 
     The page's context needs ``install_probe`` before the page loaded. Returns
-    ``{"browser": ms, "server": ms, "debounce": ms, "changed": n, "plots": n}``. Waits until the
+    ``{"browser": ms, "round_trip": ms, "debounce": ms, "changed": n, "plots": n,
+    "pressed_at": s}``, ``pressed_at`` being ``time.monotonic()`` just before the key press (to
+    find the server's runs for it in a ``RunLog``). Waits until the
     script has finished and no further plot changed for ``quiet_ms``, so a page whose charts
     change one after the other is timed to the last one. Raises when nothing changed.
     """
@@ -442,6 +464,7 @@ def measure_slider_change(
     thumb = page.locator(slider_selector).first
     thumb.focus()
     page.evaluate(_ARM_JS)
+    pressed_at = time.monotonic()
     page.keyboard.press(key)
     deadline = time.monotonic() + timeout_ms / 1000
     while True:
@@ -456,10 +479,11 @@ def measure_slider_change(
     wait_for_app_idle(page, settle=100)
     return {
         "browser": r["drawn"] - r["t0"],
-        "server": r["runEnd"] - r["runStart"],
+        "round_trip": r["runEnd"] - r["runStart"],
         "debounce": r["runStart"] - r["t0"],
         "changed": r["changed"],
         "plots": r["plots"],
+        "pressed_at": pressed_at,
     }
 
 
@@ -468,3 +492,34 @@ def summarize(values: list[float]) -> dict:
     s = sorted(values)
     p90 = s[min(len(s) - 1, max(0, int(round(0.9 * len(s))) - 1))]
     return {"median": statistics.median(s), "p90": p90, "n": len(s)}
+
+
+# --- server-side run times ------------------------------------------------------------------
+
+
+class RunLog:
+    """The runs a server started with ``StreamlitServer(..., run_log=path)`` has logged."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+
+    def runs(self) -> list[dict]:
+        """Every complete line so far: ``start``, ``end`` (s, monotonic), ``ms``, ``cpu_ms``,
+        ``fragment``, ``page``, ``finished`` (see bench/timed_server.py)."""
+        text = self.path.read_text(encoding="utf-8") if self.path.is_file() else ""
+        # the last piece is "" or a line still being written
+        return [json.loads(line) for line in text.split("\n")[:-1] if line]
+
+    def runs_between(self, t_from: float, t_to: float = float("inf")) -> list[dict]:
+        """Runs that started in ``[t_from, t_to)`` (``time.monotonic()`` seconds)."""
+        return [r for r in self.runs() if t_from <= r["start"] < t_to]
+
+    def wait_for_run_after(self, t_from: float, timeout: float = 10.0) -> list[dict]:
+        """Wait until at least one run that started at or after ``t_from`` has been logged (a run
+        is logged when it returns, a moment after the browser has seen it finish)."""
+        deadline = time.monotonic() + timeout
+        while not (runs := self.runs_between(t_from)):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no server run logged in {self.path} after t={t_from:.3f}")
+            time.sleep(0.02)
+        return runs

@@ -4,11 +4,22 @@
 
 For each target: open the page in headless Chromium, press ArrowRight on its slider (ArrowLeft
 once it reaches the end of its range; 2 warm-up presses, then N timed ones), so every press asks
-for a value the server has not seen before and no cache keyed on it flatters the numbers; read
-two numbers per press in the page (see bench/browserlib.py for how):
+for a value the server has not seen before and no cache keyed on it flatters the numbers. Per
+press (see bench/browserlib.py for how):
 
-- browser: key press -> the last plotly chart whose data changed is redrawn (what a person waits);
-- server:  the script's rerun, "running" -> "notRunning" as the browser sees it.
+- browser: key press -> the last plotly chart whose data changed is redrawn (what a person waits),
+  read in the page;
+- server: the wall time of the script run(s) the press caused, measured in the server process:
+  the servers run under bench/timed_server.py, which logs every ScriptRunner run with
+  time.monotonic() stamps; the runs that started between this press and the next are this
+  press's (summed when there are several, e.g. a run interrupted by the next request);
+- cpu: the script thread's CPU time over those runs (less sensitive to a busy machine; shown,
+  not judged);
+- cleanup: of "server", Streamlit's post-run step (ScriptRunner._on_script_finished: sends
+  script_finished, then drops orphaned media and runs gc.collect(2) with runner.postScriptGC);
+- round trip: new_session -> script_finished as the browser receives them; the server's run
+  plus any delay of the browser in handling the messages (shown, not judged);
+- debounce: key press -> new_session in the browser.
 
 Goals, on medians, as ratios to the bare page (bench/bare_app.py: one slider, one 1000-point
 line) measured in this run: browser <= 1.5x, server <= 2x. Exits 1 when a page misses one.
@@ -25,6 +36,7 @@ import dataclasses
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -78,22 +90,39 @@ def next_key(page, slider: str, key: str) -> str:
     return key
 
 
-def measure(page, base_url: str, target: Target, n: int, warmup: int = 2) -> dict:
-    page.goto(base_url + target.path, wait_until="domcontentloaded")
+def measure(page, server: bl.StreamlitServer, target: Target, n: int, warmup: int = 2) -> dict:
+    page.goto(server.url + target.path, wait_until="domcontentloaded")
     bl.wait_for_app_idle(page)
     page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=30_000)
     if page.locator("[data-testid=stException]").count():
         raise RuntimeError(f"{target.name}: the page shows an exception")
+    run_log = bl.RunLog(server.run_log)
     samples = []
     key = "ArrowRight"
     for i in range(warmup + n):
         key = next_key(page, target.slider, key)
         r = bl.measure_slider_change(page, target.slider, key)
+        run_log.wait_for_run_after(r["pressed_at"])
         if i >= warmup:
             samples.append(r)
+    # A press owns the runs that started after it and before the next press (or now).
+    ends = [s["pressed_at"] for s in samples[1:]] + [time.monotonic()]
+    for s, t_next in zip(samples, ends, strict=True):
+        runs = run_log.runs_between(s["pressed_at"], t_next)
+        s["server"] = sum(r["ms"] for r in runs)
+        s["cpu"] = sum(r["cpu_ms"] for r in runs)
+        s["cleanup"] = sum(r["cleanup_ms"] for r in runs)
+        s["runs"] = [
+            {k: r[k] for k in ("ms", "cpu_ms", "cleanup_ms", "fragment", "finished")} for r in runs
+        ]
     return {
         "browser": bl.summarize([s["browser"] for s in samples]),
         "server": bl.summarize([s["server"] for s in samples]),
+        "cpu": bl.summarize([s["cpu"] for s in samples]),
+        "cleanup": bl.summarize([s["cleanup"] for s in samples]),
+        "round_trip": bl.summarize([s["round_trip"] for s in samples]),
+        "fragment_runs": sum(r["fragment"] for s in samples for r in s["runs"]),
+        "runs": sum(len(s["runs"]) for s in samples),
         "debounce": bl.summarize([s["debounce"] for s in samples]),
         "charts_changed": max(s["changed"] for s in samples),
         "samples": samples,
@@ -119,10 +148,11 @@ def main(argv=None) -> int:
     print(f"{bl.chromium_version()}; {os.cpu_count()} cores; n={args.n} presses per page")
     servers: dict[Path, bl.StreamlitServer] = {}
     results: dict[str, dict] = {}
+    run_logs = Path(tempfile.mkdtemp(prefix="derivs-latency-"))
     try:
         for t in targets:
             if t.app not in servers:
-                servers[t.app] = bl.StreamlitServer(t.app)
+                servers[t.app] = bl.StreamlitServer(t.app, run_log=run_logs / f"{t.app.stem}.jsonl")
                 servers[t.app].start()
         with sync_playwright() as pw:
             browser = bl.launch_chromium(pw)
@@ -134,7 +164,7 @@ def main(argv=None) -> int:
                 page = context.new_page()
                 t_start = time.perf_counter()
                 try:
-                    results[t.name] = measure(page, servers[t.app].url, t, args.n)
+                    results[t.name] = measure(page, servers[t.app], t, args.n)
                 except Exception as e:  # noqa: BLE001 - one broken page must not hide the rest
                     bl.screenshot(page, f"latency-FAILED-{t.name}")
                     results[t.name] = {"error": f"{type(e).__name__}: {e}"}
@@ -151,8 +181,9 @@ def main(argv=None) -> int:
         return 1
     failed = []
     header = (
-        f"{'page':<16}{'browser med':>12}{'p90':>8}{'ratio':>7}"
-        f"{'server med':>12}{'p90':>8}{'ratio':>7}{'debounce':>10}  verdict"
+        f"{'page':<14}{'browser med':>12}{'p90':>8}{'ratio':>7}"
+        f"{'server med':>11}{'p90':>7}{'ratio':>7}{'cpu':>7}{'cleanup':>9}{'round trip':>11}{'debounce':>9}"
+        f"{'runs':>8}  verdict"
     )
     print(header)
     print("-" * len(header))
@@ -160,7 +191,7 @@ def main(argv=None) -> int:
         r = results[t.name]
         if "error" in r:
             failed.append(t.name)
-            print(f"{t.name:<16}ERROR {r['error']}")
+            print(f"{t.name:<14}ERROR {r['error']}")
             continue
         rb = r["browser"]["median"] / base["browser"]["median"]
         rs = r["server"]["median"] / base["server"]["median"]
@@ -169,13 +200,19 @@ def main(argv=None) -> int:
         if not ok:
             failed.append(t.name)
         verdict = "baseline" if t.baseline else ("ok" if ok else "MISSED")
+        runs = f"{r['runs']}" + (f"/{r['fragment_runs']}f" if r["fragment_runs"] else "")
         print(
-            f"{t.name:<16}{r['browser']['median']:>10.0f}ms{r['browser']['p90']:>6.0f}ms"
-            f"{rb:>6.2f}x{r['server']['median']:>10.0f}ms{r['server']['p90']:>6.0f}ms"
-            f"{rs:>6.2f}x{r['debounce']['median']:>8.0f}ms  {verdict}"
+            f"{t.name:<14}{r['browser']['median']:>10.0f}ms{r['browser']['p90']:>6.0f}ms"
+            f"{rb:>6.2f}x{r['server']['median']:>9.1f}ms{r['server']['p90']:>5.0f}ms"
+            f"{rs:>6.2f}x{r['cpu']['median']:>5.0f}ms{r['cleanup']['median']:>7.0f}ms"
+            f"{r['round_trip']['median']:>9.0f}ms"
+            f"{r['debounce']['median']:>7.0f}ms{runs:>8}  {verdict}"
         )
     print(
         f"goals on medians vs {baseline.name}: browser <= {BROWSER_GOAL}x, server <= {SERVER_GOAL}x"
+        " (server: wall time of the script runs, timed in the server process; cpu, cleanup,"
+        " round trip and debounce are shown, not judged; runs: script runs logged for the timed presses,"
+        " /Nf of them fragment-only)"
     )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

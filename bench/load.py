@@ -8,7 +8,9 @@ then all sessions together, for ``--seconds``, each cycling through the pages of
 bench/latency.py's TARGETS and moving the page's slider with the keyboard (always onwards, so
 the values keep changing). Per press, "rerun" is key press -> the server's script_finished
 message arriving in the browser (the WebSocket probe of bench/browserlib.py; it includes the
-slider's debounce and the queueing behind other sessions).
+slider's debounce and the queueing behind other sessions). "server" is the wall time of each script
+run as timed in the server process (the server runs under bench/timed_server.py), over all runs
+of the phase, page loads included.
 
 Errors (must be 0): a Streamlit exception element on a page, a JavaScript page error, a rerun
 that did not finish within 60 s. Memory: the server's VmRSS (from /proc/<pid>/status) after the
@@ -25,6 +27,7 @@ import json
 import re
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -174,11 +177,23 @@ async def load(base_url: str, targets, sessions: int, seconds: float, offset: in
     return group
 
 
-def summary(group) -> dict:
+def summary(group, server_runs: list[dict]) -> dict:
     lat = [x for s in group for x in s.latencies]
+    run_ms = [r["ms"] for r in server_runs]
     return {"sessions": len(group), "presses": sum(s.presses for s in group),
             "p50": statistics.median(lat) if lat else float("nan"),
-            "p95": percentile(lat, 0.95), "errors": [e for s in group for e in s.errors]}
+            "p95": percentile(lat, 0.95), "errors": [e for s in group for e in s.errors],
+            "server_runs": len(run_ms),
+            "server_p50": statistics.median(run_ms) if run_ms else float("nan"),
+            "server_p95": percentile(run_ms, 0.95)}
+
+
+def timed_phase(run_log: bl.RunLog, phase) -> dict:
+    """Run ``phase()`` (returns the sessions) and summarize it with the server runs it caused."""
+    t0 = time.monotonic()
+    group = phase()
+    time.sleep(0.5)  # a run is logged when it returns, just after the browser saw it finish
+    return summary(group, run_log.runs_between(t0))
 
 
 def main(argv=None) -> int:
@@ -196,28 +211,34 @@ def main(argv=None) -> int:
         return 2
 
     caches = cache_audit()
-    server = bl.StreamlitServer(APP)
+    server = bl.StreamlitServer(
+        APP, run_log=Path(tempfile.mkdtemp(prefix="derivs-load-")) / "runs.jsonl")
     server.start(timeout=120)
+    run_log = bl.RunLog(server.run_log)
     try:
         pid = server.proc.pid
         mem = {"start": rss_kb(pid)}
-        single = summary(asyncio.run(load(server.url, targets, 1, args.single_seconds
-                                          or args.seconds / 2, 0)))
+        single = timed_phase(run_log, lambda: asyncio.run(load(
+            server.url, targets, 1, args.single_seconds or args.seconds / 2, 0)))
         mem["after 1 session"] = rss_kb(pid)
-        many = summary(asyncio.run(load(server.url, targets, args.sessions, args.seconds, 0)))
+        many = timed_phase(run_log, lambda: asyncio.run(load(
+            server.url, targets, args.sessions, args.seconds, 0)))
         mem[f"after {args.sessions} sessions"] = rss_kb(pid)
-        again = summary(asyncio.run(load(server.url, targets, args.sessions, args.seconds, 3)))
+        again = timed_phase(run_log, lambda: asyncio.run(load(
+            server.url, targets, args.sessions, args.seconds, 3)))
         mem["after a 2nd pass"] = rss_kb(pid)
     finally:
         server.stop()
 
     print(f"{bl.chromium_version()}; pages: {', '.join(t.name for t in targets)}")
-    print("| run | sessions | presses | rerun p50 | rerun p95 | p50 ratio | p95 ratio | errors |")
-    print("|---|--:|--:|--:|--:|--:|--:|--:|")
+    print("| run | sessions | presses | rerun p50 | rerun p95 | p50 ratio | p95 ratio "
+          "| server runs | server p50 | server p95 | errors |")
+    print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     for name, r in (("single", single), ("load", many), ("load, 2nd pass", again)):
         print(f"| {name} | {r['sessions']} | {r['presses']} | {r['p50']:.0f} ms | "
               f"{r['p95']:.0f} ms | {r['p50'] / single['p50']:.2f}x | "
-              f"{r['p95'] / single['p95']:.2f}x | {len(r['errors'])} |")
+              f"{r['p95'] / single['p95']:.2f}x | {r['server_runs']} | "
+              f"{r['server_p50']:.0f} ms | {r['server_p95']:.0f} ms | {len(r['errors'])} |")
     print("\n| server VmRSS | MB |\n|---|--:|")
     for name, kb in mem.items():
         print(f"| {name} | {kb / 1024:.0f} |")
