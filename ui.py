@@ -6,13 +6,22 @@ state: a shared link restores the exact view. Defaults are dropped from the URL 
 
 from __future__ import annotations
 
+import gc
 import inspect
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+import derivs.plots  # noqa: F401  (loaded before the gc.freeze below, like the rest)
+import derivs.symbolic  # noqa: F401
 from derivs import error_band
 from derivs.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_from_locale, t
+
+# Streamlit runs a full gc.collect() after every rerun (runner.postScriptGC), and its cost grows
+# with every object alive in the process: sympy, scipy and plotly leave hundreds of thousands.
+# Freezing what the imports made moves it out of the collector's sight, so a rerun's collection
+# scans only what that rerun made (see bench/latency.py, column "cleanup").
+gc.freeze()
 
 # Until app.py has called st.navigation once, Streamlit treats a folder named pages/ as a
 # legacy multipage app: a fresh server's first request for /softmax would run that page alone,
