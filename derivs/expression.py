@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import sympy
+from sympy.printing.latex import LatexPrinter
 from sympy.printing.numpy import SciPyPrinter
 
 __all__ = [
@@ -54,6 +55,7 @@ MAX_LITERAL_DIGITS = 15
 MAX_EXPONENT = 100
 MAX_CONSTANT = 1e300  # any constant part of the formula; beyond float64 anyway
 MAX_TREE_SIZE = 4000  # the built sympy tree, shared subtrees counted each time
+MAX_SLOW_PRINT_NODES = 300  # see _print_fast
 
 
 class ExpressionError(ValueError):
@@ -713,38 +715,87 @@ def derivative(expr: sympy.Expr) -> sympy.Expr:
         raise ExpressionError("the formula is nested too deeply to differentiate") from None
 
 
-def _plain_copy(expr: sympy.Expr, names: dict[sympy.Symbol, str] | None = None) -> sympy.Expr:
-    """``expr`` with assumption-free symbols (renamed per ``names``), built unevaluated.
-
-    Printers ask sympy's assumption system questions (is this exponent negative?) that
-    take time exponential in the nesting for ``real=True`` symbols; for plain symbols the
-    answer is a quick "unknown". Unevaluated, because evaluating the copy would ask too.
-    """
-    names = names or {}
-    mapping = {s: sympy.Symbol(names.get(s, s.name)) for s in expr.free_symbols}
+def _renamed(expr: sympy.Expr, names: dict, real: bool) -> sympy.Expr:
+    """``expr`` with its symbols renamed per ``names``, rebuilt without evaluating."""
+    mapping = {s: sympy.Symbol(names.get(s, s.name), real=real) for s in expr.free_symbols}
     with sympy.evaluate(False):
         return expr.xreplace(mapping)
 
 
-def _print_fast(printer: Callable, expr: sympy.Expr):
-    """``printer(expr)``, with the helper expressions printers build left unevaluated.
+def _print_fast(printer: Callable, expr: sympy.Expr, names: dict | None = None):
+    """``printer(renamed expr, real)``: symbols renamed per ``names``, printed quickly.
 
-    Evaluating them asks the assumption system the slow questions. A few sympy internals
-    expect evaluated numbers there and fail; those get an ordinary second try.
+    Printers ask sympy's assumption system questions (is this exponent negative?) whose
+    cost grows exponentially with nesting for ``real=True`` symbols, and build helper
+    expressions whose evaluation asks more. So the first try prints a copy with plain
+    symbols, unevaluated. A few sympy internals expect evaluated helpers and fail there;
+    those get an ordinary second try.
     """
+    names = names or {}
     try:
         try:
+            plain = _renamed(expr, names, real=False)
             with sympy.evaluate(False):
-                return printer(expr)
+                return printer(plain, False)
         except (TypeError, ValueError, AttributeError):
-            return printer(expr)
+            # The ordinary way can take minutes on a large formula: only for small ones.
+            if _tree_size(expr, {}) > MAX_SLOW_PRINT_NODES:
+                raise ExpressionError("sympy could not print this formula quickly") from None
+            return printer(_renamed(expr, names, real=True), True)
     except RecursionError:
         raise ExpressionError("the formula is nested too deeply to print") from None
 
 
+class _LatexPrinter(LatexPrinter):
+    """sympy's LaTeX, but products are split into numerator and denominator by the signs
+    of numeric exponents alone. (sympy's version calls fraction(), which asks the
+    assumption system about every factor: minutes on some nested formulas.)"""
+
+    def _print_Mul(self, expr):
+        # Numbers first, then other constants (sqrt(2), pi), then the rest as given.
+        factors = sorted(
+            sympy.Mul.make_args(expr),
+            key=lambda factor: 0 if factor.is_Number else 1 if not factor.free_symbols else 2,
+        )
+        sign = ""
+        if factors[0].is_Number and factors[0].is_negative:
+            sign, factors[0] = "- ", -factors[0]
+            if factors[0] == 1 and len(factors) > 1:
+                factors = factors[1:]
+        numerator, denominator = [], []
+        for factor in factors:
+            if factor.is_Pow and factor.exp.is_Number and factor.exp.is_negative:
+                power = -factor.exp
+                base = factor.base
+                denominator.append(base if power == 1 else sympy.Pow(base, power))
+            elif factor.is_Rational and not factor.is_Integer:
+                if factor.p != 1:
+                    numerator.append(sympy.Integer(factor.p))
+                denominator.append(sympy.Integer(factor.q))
+            else:
+                numerator.append(factor)
+        top = self._product(numerator) if numerator else "1"
+        if not denominator:
+            return sign + top
+        return sign + rf"\frac{{{top}}}{{{self._product(denominator)}}}"
+
+    def _product(self, factors) -> str:
+        tex = ""
+        for i, factor in enumerate(factors):
+            term = self._print(factor)
+            alone = len(factors) == 1  # alone in a numerator or denominator: no brackets
+            if not alone and self._needs_mul_brackets(factor, first=i == 0, last=False):
+                term = rf"\left({term}\right)"
+            if tex:
+                between_numbers = tex[-1].isdigit() and term[0].isdigit()
+                tex += r" \cdot " if between_numbers else " "
+            tex += term
+        return tex
+
+
 def to_latex(expr: sympy.Expr) -> str:
-    """LaTeX for a formula; fast even where ``sympy.latex`` on it takes seconds."""
-    return _print_fast(sympy.latex, _plain_copy(expr))
+    """LaTeX for a formula; fast even where ``sympy.latex`` on it takes minutes."""
+    return _print_fast(lambda renamed, real: _LatexPrinter().doprint(renamed), expr)
 
 
 def _tree_size(expr: sympy.Basic, memo: dict) -> int:
@@ -853,20 +904,20 @@ def to_numpy(expr: sympy.Expr) -> Callable[..., np.ndarray]:
     params = sorted(expr.free_symbols - {X}, key=lambda symbol: symbol.name)
     # Arguments get names of our own, so a user's names never reach the generated source.
     names = {X: "_x", **{p: f"_p{i}" for i, p in enumerate(params)}}
-    plain = _plain_copy(expr, names)
-    arguments = [sympy.Symbol(names[s]) for s in [X, *params]]
-    # No cse=True: sympy's cse evaluates constant parts and recurses past Python's limit
-    # on nested formulas; code size is bounded by MAX_NUMERIC_NODES instead.
-    compiled = _print_fast(
-        lambda e: sympy.lambdify(
+
+    def compile_numpy(renamed: sympy.Expr, real: bool):
+        arguments = [sympy.Symbol(names[s], real=real) for s in [X, *params]]
+        # No cse=True: sympy's cse evaluates constant parts and recurses past Python's
+        # limit on nested formulas; code size is bounded by MAX_NUMERIC_NODES instead.
+        return sympy.lambdify(
             arguments,
-            e,
+            renamed,
             modules="numpy",
             printer=_NumericPrinter({"fully_qualified_modules": False, "inline": True}),
             dummify=False,
-        ),
-        plain,
-    )
+        )
+
+    compiled = _print_fast(compile_numpy, expr, names)
     param_names = [symbol.name for symbol in params]
 
     def evaluate(x, **param_values) -> np.ndarray:

@@ -13,10 +13,11 @@ thread-safe, and a warm idle worker makes a job cost milliseconds instead of the
 half-second sympy import. Parent and worker exchange pickles over the worker's
 stdin/stdout; both sides are this module's code. POSIX only (uses ``select`` on pipes).
 
-Safety of the results: the worker re-parses the already validated *text* with the same
-``parse_expression`` (the text, not a sympy object, crosses the boundary), so the
-expressions sent back are built from whitelisted parts only, and ``to_numpy`` checks
-that again before lambdify.
+Safety of the results: ``analyse`` sends the already validated *text*, which the worker
+re-parses with the same ``parse_expression``; the expressions sent back are built from
+whitelisted parts only, and ``to_numpy`` checks that again before lambdify. The parent
+unpickles them unevaluated: unpickling calls sympy constructors, and evaluating there
+could start the very work the worker was for.
 """
 
 from __future__ import annotations

@@ -421,6 +421,23 @@ def test_nested_formulas_stay_fast_in_the_app_process(text):
     assert elapsed < 2, f"{elapsed:.2f} s"
 
 
+def test_a_large_derivative_prints_fast():
+    # Its LaTeX took sympy minutes (fraction() asking the assumption system about every
+    # factor) or failed inside sympy when printed unevaluated.
+    text = (
+        "sinh(min(erfc((tan(swish(cosh(exp((cosh((((tanh(sinh((1/(tanh(1/((swish(silu(x)))*x"
+        "+-3)+(swish(silu(x)))*x+-3))+tanh(1/((swish(silu(x)))*x+-3)+(swish(silu(x)))*x+-3))^3"
+        ")))*x+1)*x+-1)^-1))^2)))))^1), erfc((tan(swish(cosh(exp((cosh((((tanh(sinh((1/(tanh("
+        "1/((swish(silu(x)))*x+-3)+(swish(silu(x)))*x+-3))+tanh(1/((swish(silu(x)))*x+-3)+("
+        "swish(silu(x)))*x+-3))^3)))*x+1)*x+-1)^-1))^2)))))^1)))"
+    )
+    df = derivative(parse_expression(text).doit())
+    start = time.perf_counter()
+    assert len(to_latex(df)) > 10_000
+    to_numpy(df)(np.linspace(-3, 3, 801))
+    assert time.perf_counter() - start < 3
+
+
 def test_formulas_that_expand_exponentially_are_refused():
     with pytest.raises(ExpressionError, match="expands to more than"):
         parse_expression("gelu(" * 10 + "x" + ")" * 10)
@@ -438,8 +455,11 @@ def test_sandbox_analyses_a_formula():
     warm_up()
     result = analyse("x^2 + sigmoid(x)")
     assert result.f_expr == parse_expression("x**2 + sigmoid(x)")
-    assert result.df_expr == derivative(result.f_expr)
+    assert result.df_expr == derivative(result.f_expr.doit())
     assert result.df_latex.startswith("2 x")
+    with_param = analyse("a*x^2", params=("a",))
+    assert with_param.df_latex == "2 a x"
+    np.testing.assert_allclose(to_numpy(with_param.df_expr)(np.array([3.0]), a=0.5), [3.0])
     f_latex, df_latex, df_srepr = run_limited(symbolic_derivative_latex, "relu(x)")
     assert f_latex == r"\operatorname{ReLU}\left(x\right)"
     assert df_latex == r"H\left(x\right)" and "heaviside" in df_srepr
