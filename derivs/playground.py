@@ -24,6 +24,7 @@ from derivs.expression import (
     ExpressionError,
     compare_derivatives,
     parse_expression,
+    to_latex,
     to_numpy,
 )
 from derivs.numeric import numeric_derivative, relative_error
@@ -63,7 +64,9 @@ def analyse_formula(text: str):
 
 
 def _latex_of(text: str) -> str:
-    return sympy.latex(parse_expression(text))
+    # to_latex, not sympy.latex: the latter asks sympy's assumptions questions whose cost grows
+    # exponentially with nesting, and would spend the whole time limit on a deep formula.
+    return to_latex(parse_expression(text))
 
 
 @lru_cache(maxsize=256)
