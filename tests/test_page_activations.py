@@ -7,7 +7,6 @@ and compared with the core: the page may only display, never compute.
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import re
@@ -32,6 +31,7 @@ from derivs.activations import (
 from derivs.i18n import t
 from derivs.numeric import finite_difference_trouble
 from derivs.symbolic import derivative_at_kink, slope_is_exactly_zero
+from tests.plotly_data import decode
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "activations.py")
@@ -63,12 +63,6 @@ def charts(at: AppTest) -> dict[str, dict]:
     """Plotly specs by chart key (the element id ends with the key)."""
     return {c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec)
             for c in at.get("plotly_chart")}
-
-
-def decode(values) -> np.ndarray:
-    if isinstance(values, dict):  # {"dtype": "f4", "bdata": base64}
-        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
-    return np.asarray(values, dtype=np.float64)
 
 
 def trace(spec: dict, meta: str) -> dict:

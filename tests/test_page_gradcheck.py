@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +12,8 @@ from derivs import CHECK_PRESETS, METHODS, numeric_derivative
 from derivs.bugs import BUGS
 from derivs.i18n import TEXT
 from derivs.targets import ERROR_FLOOR, TARGETS
+from tests.plotly_data import chart_specs as charts
+from tests.plotly_data import decode
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "gradcheck.py")
@@ -41,16 +41,6 @@ def readout(at: AppTest) -> tuple[float, float]:
     """(numerical, analytic) as displayed by the main check (the first two readouts)."""
     values = [m.value[len("##### "):] for m in at.markdown if m.value.startswith("##### ")]
     return tuple(float(v) if v != "—" else np.nan for v in values[:2])
-
-
-def charts(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-
-
-def decode(array) -> np.ndarray:
-    if isinstance(array, dict):
-        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
-    return np.asarray(array, dtype=float)
 
 
 def table(at: AppTest, column: str):

@@ -1,6 +1,5 @@
 """The Losses page (AppTest) and the core helpers it added to derivs/losses.py."""
 
-import base64
 import json
 import string
 from pathlib import Path
@@ -20,6 +19,7 @@ from derivs.losses import (
     softmax_ce_chain,
     sweep_grid,
 )
+from tests.plotly_data import decode
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "losses.py")
@@ -161,12 +161,6 @@ def shown_gradient(at, lang="en"):
 def plotly_data(at, key):
     charts = [c for c in at.get("plotly_chart") if c.proto.id.endswith(key)]
     return json.loads(charts[0].proto.spec)["data"]
-
-
-def decode(array):
-    if isinstance(array, dict):
-        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
-    return np.asarray(array, dtype=float)
 
 
 def assert_clean(at):

@@ -6,7 +6,6 @@ hostile: each input must get a clear message, no exception, a quick answer, and 
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import time
@@ -19,6 +18,8 @@ from streamlit.testing.v1 import AppTest
 import derivs.playground
 from derivs.i18n import t
 from derivs.sandbox import SymbolicLimitError, SymbolicTimeout
+from tests.plotly_data import chart_specs as charts
+from tests.plotly_data import decode
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "playground.py")
@@ -45,17 +46,6 @@ def assert_clean(at: AppTest, *, errors_expected: bool = False) -> None:
 
 def messages(at: AppTest) -> list[str]:
     return [e.value for e in (*at.error, *at.warning)]
-
-
-def charts(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-
-
-def decode(array) -> np.ndarray:
-    """A plotly array: typed (base64) or a list with None for NaN."""
-    if isinstance(array, dict):
-        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).astype(float)
-    return np.array([np.nan if v is None else v for v in array], dtype=float)
 
 
 def trace(spec: dict, meta: str) -> tuple[np.ndarray, np.ndarray]:
