@@ -5,6 +5,7 @@ by the app).
 """
 
 from derivs.activations import ACTIVATIONS, Activation, Kink, Param
+from derivs.expression import ExpressionError, parse_expression
 from derivs.losses import LOSSES, Loss
 from derivs.numeric import (
     CHECK_PRESETS,
@@ -31,6 +32,7 @@ from derivs.softmax import (
 
 __all__ = [
     "ACTIVATIONS", "Activation", "Kink", "Param",
+    "ExpressionError", "parse_expression",
     "LOSSES", "Loss",
     "CHECK_PRESETS", "METHODS", "CheckPreset", "CheckResult", "Method",
     "error_band", "get_method", "gradcheck", "numeric_derivative", "numeric_jacobian",
