@@ -69,3 +69,17 @@ def test_importing_the_core_loads_neither_streamlit_nor_plotly():
     code = ("import sys, derivs; derivs.parse_expression('x'); "
             "assert 'streamlit' not in sys.modules and 'plotly' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_the_readme_example_runs_and_shows_the_notes_gradient_failing():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    example = re.search(r"```python\n(.*?)```", readme, re.S).group(1)
+    namespace: dict = {}
+    exec(compile(example, "README.md", "exec"), namespace)  # our own docs, not user text
+    notes_check = derivs.gradcheck(lambda v: derivs.LOSSES["mse"].value([0, 1], v),
+                                   lambda v: derivs.LOSSES["mse"].notes_grad([0, 1], v),
+                                   [0.5, 0.5])
+    assert not notes_check.ok  # what the README's comment promises
