@@ -216,8 +216,8 @@ LOSSES: dict[str, Loss] = {
     for loss in (
         Loss(
             "mse", "Mean squared error", mse_value, mse_grad,
-            value_expr=sp.Sum((Y[_i] - YHAT[_i]) ** 2, (_i, 1, N)) / N,
-            grad_expr=2 * _r / N,
+            value_expr=sp.Sum(_r**2, (_i, 1, N)) / N,  # (ŷ − y)² = (y − ŷ)², prints tidier
+            grad_expr=sp.Mul(2 / N, _r, evaluate=False),  # shown as (2/n)(ŷ_i − y_i)
             prediction="values", target="values",
             notes_grad=mse_notes_grad, notes_grad_expr=_r / N,
         ),

@@ -25,7 +25,8 @@ def test_app_renders_home_in_english_by_default():
     assert at.title[0].value == t("app.title", "en")
     assert at.radio(key="lang").value == "en"
     # the corrected formulas come from the symbolic layer: MSE's 2/n is on screen
-    assert any(r"2 {\hat{y}}_{i} - 2 {y}_{i}" in latex.value for latex in at.latex)
+    assert any(r"\frac{2}{n} \left({\hat{y}}_{i} - {y}_{i}\right)" in latex.value
+               for latex in at.latex)
 
 
 def test_language_deep_link_opens_chinese():
