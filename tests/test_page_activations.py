@@ -11,7 +11,6 @@ import json
 import math
 import re
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -31,10 +30,8 @@ from derivs.activations import (
 from derivs.i18n import t
 from derivs.numeric import finite_difference_trouble
 from derivs.symbolic import derivative_at_kink, slope_is_exactly_zero
-from tests.plotly_data import decode
+from tests.apptest_support import assert_clean, decode, open_page
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "activations.py")
 KINKS = [(name, k.at) for name, act in ACTIVATIONS.items() for k in act.kinks]
 WITH_PARAMS = [name for name, act in ACTIVATIONS.items() if act.params]
 
@@ -43,14 +40,8 @@ WITH_PARAMS = [name for name, act in ACTIVATIONS.items() if act.params]
 
 
 def run_page(query: dict | None = None, lang: str | None = None) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    if lang:
-        at.session_state["lang"] = lang
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+    at = open_page("activations", lang or "en", **(query or {}))
+    assert_clean(at)
     return at
 
 

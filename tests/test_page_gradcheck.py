@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -12,29 +10,14 @@ from derivs import CHECK_PRESETS, METHODS, numeric_derivative
 from derivs.bugs import BUGS
 from derivs.i18n import TEXT
 from derivs.targets import ERROR_FLOOR, TARGETS
-from tests.plotly_data import chart_specs as charts
-from tests.plotly_data import decode
+from tests.apptest_support import assert_clean, decode, open_page
+from tests.apptest_support import chart_specs as charts
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "gradcheck.py")
 PAYLOAD_LIMIT = 150_000  # bytes of plotly JSON per page (the brief's budget)
 
 
 def run_page(lang: str = "en", **params) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    if lang == "zh":
-        at.session_state["lang"] = "zh"
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def assert_clean(at: AppTest, *, errors_expected: bool = False) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    if not errors_expected:
-        assert not at.error, [e.value for e in at.error]
-    shown = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    assert not [s for s in shown if "⟦" in s], "a text key has no text"
+    return open_page("gradcheck", lang, **params)
 
 
 def readout(at: AppTest) -> tuple[float, float]:

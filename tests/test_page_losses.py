@@ -2,7 +2,6 @@
 
 import json
 import string
-from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -19,10 +18,8 @@ from derivs.losses import (
     softmax_ce_chain,
     sweep_grid,
 )
-from tests.plotly_data import decode
+from tests.apptest_support import assert_clean, decode, open_page
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "losses.py")
 NOTES_LOSSES = [name for name, loss in LOSSES.items() if loss.notes_grad is not None]
 # The page's URL keys (+ component index) per kind of input: part of the link format.
 TARGET_KEYS = {"values": "loss_y", "distribution": "loss_d", "binary": "loss_b"}
@@ -138,12 +135,7 @@ def test_page_text_complete():
 
 
 def page(lang="en", **params) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    if lang != "en":
-        at.session_state["lang"] = lang
-    for key, value in params.items():
-        at.query_params[key] = str(value)
-    return at.run()
+    return open_page("losses", lang, **params)
 
 
 def inputs(at):
@@ -161,11 +153,6 @@ def shown_gradient(at, lang="en"):
 def plotly_data(at, key):
     charts = [c for c in at.get("plotly_chart") if c.proto.id.endswith(key)]
     return json.loads(charts[0].proto.spec)["data"]
-
-
-def assert_clean(at):
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
 
 
 @pytest.mark.parametrize("name", LOSSES)

@@ -18,30 +18,16 @@ from streamlit.testing.v1 import AppTest
 import derivs.playground
 from derivs.i18n import t
 from derivs.sandbox import SymbolicLimitError, SymbolicTimeout
-from tests.plotly_data import chart_specs as charts
-from tests.plotly_data import decode
+from tests.apptest_support import assert_clean, decode, open_page
+from tests.apptest_support import chart_specs as charts
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "playground.py")
 PAYLOAD_LIMIT = 150_000  # bytes of plotly JSON per page (the brief's budget)
 ANSWER_SECONDS = 5.0  # a refusal is answered in the parent, well before the worker's 5 s limit
 
 
 def run_page(lang: str = "en", **params) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=30)
-    if lang == "zh":
-        at.session_state["lang"] = "zh"
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def assert_clean(at: AppTest, *, errors_expected: bool = False) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    if not errors_expected:
-        assert not at.error, [e.value for e in at.error]
-    shown = [m.value for m in (*at.markdown, *at.caption, *at.info, *at.warning, *at.error)]
-    assert not [s for s in shown if "⟦" in s], "a text key has no text"
+    return open_page("playground", lang, timeout=30, **params)
 
 
 def messages(at: AppTest) -> list[str]:

@@ -35,6 +35,7 @@ from derivs.softmax import (
     softmax_vjp_explicit,
 )
 from derivs.symbolic import softmax_latex
+from tests.apptest_support import assert_clean, open_page
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "softmax.py")
@@ -169,16 +170,10 @@ def _chart(at, key):
 
 
 def _run(lang="en", **params) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
     for section in LAZY_SECTIONS:  # lazy expanders: open them to check what they draw
         params.setdefault(section, "true")
-    if lang != "en":
-        at.session_state["lang"] = lang
-    for key, value in params.items():
-        at.query_params[key] = str(value)
-    at.run()
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
+    at = open_page("softmax", lang, **params)
+    assert_clean(at)
     return at
 
 
