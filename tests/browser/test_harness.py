@@ -16,11 +16,18 @@ SLIDER = "[data-testid=stSlider] input[type=range]"
 X0 = -5.0  # bare_app.py plots sin(a x) for x = linspace(-5, 5, 1000)
 
 # Plotly keeps base64 arrays as {dtype, bdata, _inputArray}; read the decoded values.
+# null while Streamlit swaps the chart element during a redraw.
 CHART_Y = """() => {
   const gd = document.querySelector('.js-plotly-plot');
+  if (!gd || !gd.data || !gd.data[0]) return null;
   const y = gd.data[0].y;
   return Array.from(y._inputArray || y);
 }"""
+
+
+def chart_y(page) -> list[float]:
+    page.wait_for_function(f"() => ({CHART_Y})() !== null", timeout=20_000)
+    return page.evaluate(CHART_Y)
 
 
 def open_bare(page, url: str, query: str = ""):
@@ -36,7 +43,7 @@ def test_page_loads_and_chart_draws(page, page_log, bare_app_url):
     assert page.locator("[data-testid=stPlotlyChart] .js-plotly-plot svg.main-svg").count() >= 1
     # a line was drawn, not just an empty frame
     assert page.locator(".js-plotly-plot .scatterlayer path.js-line").count() == 1
-    y = page.evaluate(CHART_Y)
+    y = chart_y(page)
     assert len(y) == 1000
     assert y[0] == pytest.approx(math.sin(1.0 * X0), abs=1e-12)
     path = screenshot(page, "harness-bare-page")
@@ -46,12 +53,16 @@ def test_page_loads_and_chart_draws(page, page_log, bare_app_url):
 
 def test_keyboard_moves_slider_and_redraws_chart(page, page_log, bare_app_url):
     open_bare(page, bare_app_url)
-    before = page.evaluate(CHART_Y)
+    before = chart_y(page)
     page.locator(SLIDER).focus()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function(f"(y0) => ({CHART_Y})()[0] !== y0", arg=before[0], timeout=20_000)
+    page.wait_for_function(
+        f"(y0) => {{ const y = ({CHART_Y})(); return y !== null && y[0] !== y0; }}",
+        arg=before[0],
+        timeout=20_000,
+    )
     wait_for_app_idle(page)
-    after = page.evaluate(CHART_Y)
+    after = chart_y(page)
     assert after[0] == pytest.approx(math.sin(1.1 * X0), abs=1e-12)
     assert page.locator(SLIDER).get_attribute("aria-valuetext") == "1.10"
     # bind="query-params": the new value is in the URL, ready to share
@@ -62,7 +73,7 @@ def test_keyboard_moves_slider_and_redraws_chart(page, page_log, bare_app_url):
 def test_deep_link_restores_slider(page, page_log, bare_app_url):
     open_bare(page, bare_app_url, "?a=2.5")
     assert page.locator(SLIDER).input_value() == "2.5"
-    y = page.evaluate(CHART_Y)
+    y = chart_y(page)
     assert y[0] == pytest.approx(math.sin(2.5 * X0), abs=1e-12)
     assert "a=2.5" in page.url
     page_log.assert_clean()
