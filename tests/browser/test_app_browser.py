@@ -134,7 +134,8 @@ def test_keyboard_slider_redraws_chart_and_updates_url(page, page_log, app_url, 
     page.locator(slider(slider_key)).focus()
     page.keyboard.press("ArrowRight")
     page.wait_for_function(
-        f"(before) => JSON.stringify(({chart_values(chart_key)})()) !== JSON.stringify(before)",
+        f"(before) => {{ const now = ({chart_values(chart_key)})();"
+        " return now !== null && JSON.stringify(now) !== JSON.stringify(before); }",
         arg=before, timeout=CHANGE_TIMEOUT,
     )
     page.wait_for_function(f"() => location.search.includes('{param}')", timeout=CHANGE_TIMEOUT)
