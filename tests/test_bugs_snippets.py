@@ -2,15 +2,16 @@
 
 Every planted bug is caught at its documented check (and the correct derivative passes there);
 the exported numpy script runs as is in a fresh interpreter and prints the core's verdict. The
-torch script runs too where torch is installed; here it is not, so its test compiles it, checks
-what it passes to gradcheck, and runs it against a small stand-in for the two torch APIs it
-uses (not torch itself: a check of the script's wiring, honestly named).
+torch script runs against real torch wherever torch is installed (`.ci/run` installs the CPU
+build and sets DERIVS_REQUIRE_TORCH=1, so CI can never quietly fall back); without torch it runs
+against a small stand-in for the two torch APIs it uses (a check of the script's wiring only).
 """
 
 from __future__ import annotations
 
 import ast
 import importlib.util
+import os
 import subprocess
 import sys
 import textwrap
@@ -37,6 +38,7 @@ from derivs.targets import (
 )
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
+REQUIRE_TORCH = os.environ.get("DERIVS_REQUIRE_TORCH") == "1"
 
 
 # --- targets ---------------------------------------------------------------------------------
@@ -211,8 +213,6 @@ def _run(code: str, tmp_path, extra_path=None) -> list[str]:
     script.write_text(code, encoding="utf-8")
     env = None
     if extra_path:
-        import os
-
         env = dict(os.environ, PYTHONPATH=str(extra_path))
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                           cwd=tmp_path, timeout=60, env=env)
@@ -330,18 +330,25 @@ TORCH_STAND_IN = textwrap.dedent('''
 
 
 def _torch_cases():
-    for name in ("sigmoid", "loss_mse", "softmax_21"):
-        t = TARGETS[name]
-        yield pytest.param(t.label, t.f, t.df, 1.0, id=f"{name}-correct")
-    for name in ("mse_half", "tanh_no_square", "gelu_rounded_constant"):
-        b = BUGS[name]
-        yield pytest.param(b.label, b.f, b.buggy_df, 1.0, id=f"{name}-buggy")
-
-
-@pytest.mark.parametrize(("title", "f", "df", "x"), _torch_cases())
-def test_torch_snippet(title, f, df, x, tmp_path):
+    """Every target at its default point and every planted bug where it is caught, under
+    torch's own settings (central differences, eps = 1e-6, PyTorch's tolerances)."""
     p = CHECK_PRESETS["pytorch"]
-    spec = CheckSpec(title, f, df, x, "central", p.h, p)
+    for name, t in TARGETS.items():
+        yield pytest.param(CheckSpec(t.label, t.f, t.df, t.x_default, "central", p.h, p),
+                           id=f"{name}-correct")
+    for name, b in BUGS.items():
+        yield pytest.param(CheckSpec(b.label, b.f, b.buggy_df, b.catch[0], "central", p.h, p),
+                           id=f"{name}-buggy")
+
+
+def test_torch_cases_include_both_verdicts():
+    verdicts = {_core_check(case.values[0]).ok for case in _torch_cases()}
+    assert verdicts == {True, False}
+
+
+@pytest.mark.parametrize("spec", _torch_cases())
+def test_torch_snippet(spec, tmp_path):
+    p = spec.preset
     code = torch_snippet(spec)
     compile(code, "torch_check.py", "exec")  # it is valid Python
     call = next(node for node in ast.walk(ast.parse(code))
@@ -352,7 +359,8 @@ def test_torch_snippet(title, f, df, x, tmp_path):
     expected = "PASS" if _core_check(spec).ok else "FAIL"
     if HAS_TORCH:
         assert _run(code, tmp_path)[-1] == expected
-    else:  # torch is not installed here: run against the stand-in
+    else:
+        assert not REQUIRE_TORCH, "DERIVS_REQUIRE_TORCH=1 but torch is not importable"
         stand_in = tmp_path / "stand_in"
         (stand_in / "torch").mkdir(parents=True)
         (stand_in / "torch" / "__init__.py").write_text(TORCH_STAND_IN)
