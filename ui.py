@@ -13,9 +13,9 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 import derivs.plots  # noqa: F401  (loaded before the gc.freeze below, like the rest)
-import derivs.symbolic  # noqa: F401
 from derivs import error_band
 from derivs.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_from_locale, t
+from derivs.symbolic import localized_latex
 
 # Streamlit runs a full gc.collect() after every rerun (runner.postScriptGC), and its cost grows
 # with every object alive in the process: sympy, scipy and plotly leave hundreds of thousands.
@@ -105,6 +105,11 @@ def band_text(rel_err: float) -> str:
 def band_css(rel_err: float) -> str:
     """CSS colouring a table cell by rel_err's CS231n band (for pandas Styler.map)."""
     return f"color: {_BAND_COLOUR[error_band(rel_err)]}; font-weight: bold"
+
+
+def latex(tex: str) -> None:
+    """st.latex with sympy's Piecewise words ("for", "otherwise") in the page's language."""
+    st.latex(localized_latex(tex, lang()))
 
 
 def show_problems(keys, **fmt) -> None:

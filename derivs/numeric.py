@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from derivs._stable import as_array
+from derivs.i18n import t
 
 
 @dataclass(frozen=True)
@@ -262,21 +263,26 @@ def gradcheck(f, analytical, x, preset="pytorch", *, elementwise=False, method=N
         passed = np.full(a.shape, bool(np.sqrt(np.sum(abs_err * abs_err)) <= p.atol))
     passed = passed & np.isfinite(a) & np.isfinite(n)
     ok = bool(np.all(passed))
-    return CheckResult(p, method, x, a, n, abs_err, rel_err, passed, ok, _message(p, a, n, passed))
+    return CheckResult(p, method, x, a, n, abs_err, rel_err, passed, ok, _report(p, a, n, passed))
 
 
-def _message(p, a, n, passed):
+def check_report(result: CheckResult, lang: str = "en") -> str:
+    """The check's report in English or Chinese: the verdict, then up to 5 failing entries with
+    numerical vs analytical side by side. ``CheckResult.message`` is the English one."""
+    return _report(result.preset, result.analytical, result.numerical, result.passed, lang)
+
+
+def _report(p, a, n, passed, lang="en"):
     if np.all(passed):
-        return f"{p.label}: numerical and analytical agree at all {a.size} entries."
+        return t("check.agree", lang, preset=p.label, n=a.size)
     bad = list(zip(*np.nonzero(~passed), strict=True)) if a.ndim else [()]
-    lines = [f"{p.label}: mismatch at {len(bad)} of {a.size} entries (numerical vs analytical):"]
+    lines = [t("check.mismatch", lang, preset=p.label, bad=len(bad), n=a.size)]
     for idx in bad[:5]:
-        lines.append(
-            f"  entry {tuple(int(i) for i in idx)}: numerical {n[idx]:.10g} "
-            f"vs analytical {a[idx]:.10g} (relative error {relative_error(a[idx], n[idx]):.2e})"
-        )
+        lines.append(t("check.entry", lang, index=tuple(int(i) for i in idx),
+                       numerical=f"{n[idx]:.10g}", analytical=f"{a[idx]:.10g}",
+                       rel=f"{relative_error(a[idx], n[idx]):.2e}"))
     if len(bad) > 5:
-        lines.append(f"  … and {len(bad) - 5} more")
+        lines.append(t("check.more", lang, more=len(bad) - 5))
     return "\n".join(lines)
 
 

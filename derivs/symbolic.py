@@ -26,6 +26,17 @@ def latex(expr: sp.Expr) -> str:
     return sp.latex(_short_floats(expr))
 
 
+# sympy writes the conditions of a Piecewise in English; these are the Chinese words for them.
+_PIECEWISE_WORDS = {"zh": ((r"\text{for}\:", r"\text{当}\:"), (r"\text{otherwise}", r"\text{其他}"))}
+
+
+def localized_latex(tex: str, lang: str) -> str:
+    """tex with sympy's Piecewise words ("for", "otherwise") in the reader's language."""
+    for english, local in _PIECEWISE_WORDS.get(lang, ()):
+        tex = tex.replace(english, local)
+    return tex
+
+
 @lru_cache(maxsize=_N_REGISTERED)
 def activation_derivative(name: str) -> sp.Expr:
     """sympy's f′ of the activation, unsimplified: simplify turns e^(−x)/(1+e^(−x))² into

@@ -123,8 +123,8 @@ def probe_controls(settings: Settings) -> float:
 
 def formulas(settings: Settings) -> None:
     tex = activation_latex(settings.act.name)
-    st.latex(f"f(x) = {tex['f']}")
-    st.latex(f"f'(x) = {tex['df']}")
+    ui.latex(f"f(x) = {tex['f']}")
+    ui.latex(f"f'(x) = {tex['df']}")
 
 
 def curves(view: View) -> None:

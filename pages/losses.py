@@ -22,6 +22,7 @@ from derivs.losses import (
     softmax_ce_chain,
     sweep_grid,
 )
+from derivs.numeric import check_report
 from derivs.plots import gradient_bars, loss_sweep_figure, sigmoid_loss_gradients_figure
 from derivs.symbolic import loss_latex
 
@@ -98,9 +99,9 @@ def formulas(loss) -> bool:
     st.header(ui.tr("loss.formulas"))
     tex = loss_latex(loss.name)
     d_dinput = rf"\frac{{\partial L}}{{\partial {tex['wrt']}}} = "
-    st.latex("L = " + tex["value"])
+    ui.latex("L = " + tex["value"])
     if loss.notes_grad is None:
-        st.latex(d_dinput + tex["grad"])
+        ui.latex(d_dinput + tex["grad"])
         st.info(ui.tr("loss.no_notes"))
         return False
     notes, correct = st.columns(2)
@@ -145,7 +146,7 @@ def check(loss, y, yhat, params, use_notes) -> None:
             st.error(ui.tr("loss.check_fail", preset=result.preset.label),
                      icon=":material/cancel:")
         st.caption(ui.tr("loss.check_source", source=result.preset.source))
-        st.code(result.message, language=None, wrap_lines=True)
+        st.code(check_report(result, ui.lang()), language=None, wrap_lines=True)
     if use_notes and not result.ok:
         st.markdown(ui.tr(f"loss.why.{loss.name}"))
 

@@ -111,11 +111,11 @@ def _symbolic(text: str):
         _show_refusal("fn.limit", error, text)
         return None
     st.markdown(ui.tr("fn.read_as"))
-    st.latex(f"f(x) = {analysis.f_latex}")
-    st.latex(f"f'(x) = {analysis.df_latex}")
+    ui.latex(f"f(x) = {analysis.f_latex}")
+    ui.latex(f"f'(x) = {analysis.df_latex}")
     if analysis.simplified_latex:
         st.caption(ui.tr("fn.simplified"))
-        st.latex(f"f'(x) = {analysis.simplified_latex}")
+        ui.latex(f"f'(x) = {analysis.simplified_latex}")
     return analysis.df_expr if _evaluable(analysis.df_expr, "fn.limit", text) else None
 
 
@@ -196,7 +196,7 @@ def _read_mine(text: str):
         _show_refusal("fn.mine_limit", error, text, timeout_key="fn.mine_timeout")
     else:
         st.caption(ui.tr("fn.mine_read_as"))
-        st.latex(f"f'(x) = {latex}")
+        ui.latex(f"f'(x) = {latex}")
     return mine
 
 

@@ -179,7 +179,7 @@ def notes_section(z, temperature: float, s, jac, show_values: bool) -> None:
 def vjp_section(z, temperature: float) -> None:
     """Its own fragment: moving v redraws only the products."""
     st.markdown(ui.tr("smx.vjp_intro"))
-    st.latex(softmax_latex()["vjp"])
+    ui.latex(softmax_latex()["vjp"])
     sliders, chart = st.columns([1, 3])
     low, high, step = VJP_RANGE
     with sliders:

@@ -21,6 +21,7 @@ from derivs import (
     relative_error,
     step_error_curve,
 )
+from derivs.numeric import check_report
 
 EPS = float(np.finfo(np.float64).eps)
 _sig = derivs.ACTIVATIONS["sigmoid"]
@@ -205,6 +206,18 @@ def test_gradcheck_message_lists_at_most_five_entries():
     result = gradcheck(np.sin, lambda v: 2 * np.cos(v), x, "pytorch", elementwise=True)
     assert not result.ok and "mismatch at 8 of 8 entries" in result.message
     assert result.message.count("entry (") == 5 and "3 more" in result.message
+
+
+def test_check_report_in_both_languages_carries_the_same_numbers():
+    x = np.linspace(0.2, 1.0, 8)
+    result = gradcheck(np.sin, lambda v: 2 * np.cos(v), x, "pytorch", elementwise=True)
+    en, zh = check_report(result, "en"), check_report(result, "zh")
+    assert en == result.message
+    assert "8 个分量中有 8 个不一致" in zh and "另有 3 个" in zh
+    numbers = [f"{v:.10g}" for v in (*result.numerical[:5], *result.analytical[:5])]
+    assert all(v in en and v in zh for v in numbers)
+    ok = gradcheck(np.sin, np.cos, x, "pytorch", elementwise=True)
+    assert check_report(ok, "zh") == "PyTorch gradcheck:全部 8 个分量的数值结果与解析结果一致。"
 
 
 # --- error against step size ---------------------------------------------------------------------

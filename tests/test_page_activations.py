@@ -217,6 +217,11 @@ def test_chinese_renders():
     assert at.title[0].value == t("act.title", "zh") == "激活函数及其导数"
     assert any(e.label == t("act.kink_at", "zh", at="0") for e in at.expander)
     assert_readout_is_core(at, "relu", 0.0)
+    # sympy's Piecewise speaks English; the Chinese page shows its conditions in Chinese
+    formulas = [m.value for m in at.latex]
+    df_shown = next(f for f in formulas if "f'(x) =" in f)
+    assert r"\text{当}" in df_shown and r"\text{其他}" in df_shown
+    assert "for" not in df_shown and "otherwise" not in df_shown
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -9,7 +9,7 @@ import pytest
 from scipy import special
 from streamlit.testing.v1 import AppTest
 
-from derivs import LOSSES, numeric_derivative, numeric_jacobian
+from derivs import LOSSES, gradcheck, numeric_derivative, numeric_jacobian
 from derivs.i18n import TEXT, t
 from derivs.losses import (
     INPUT_RANGES,
@@ -18,6 +18,7 @@ from derivs.losses import (
     softmax_ce_chain,
     sweep_grid,
 )
+from derivs.numeric import check_report
 from tests.apptest_support import assert_clean, decode, open_page
 
 NOTES_LOSSES = [name for name, loss in LOSSES.items() if loss.notes_grad is not None]
@@ -213,6 +214,21 @@ def test_the_notes_gradient_fails_the_check_on_screen(name):
     y, yhat = inputs(on)
     shown = on.dataframe[0].value[t("loss.col_notes_grad")].to_numpy()
     np.testing.assert_array_equal(shown, loss.notes_grad(y, yhat))
+
+
+def test_the_failing_check_is_reported_in_chinese_too():
+    zh = page("zh", loss=LOSSES["mse"].label, loss_notes="True")
+    assert not zh.exception
+    assert [e.value for e in zh.error] == [t("loss.check_fail", "zh", preset="PyTorch gradcheck")]
+    report = zh.code[0].value
+    y, yhat = inputs(zh)
+    expected = gradcheck(lambda v: LOSSES["mse"].value(y, v), LOSSES["mse"].notes_grad(y, yhat),
+                         yhat, preset="pytorch")
+    assert not expected.ok
+    # the same report as the core's, in Chinese: entry count and each entry's numbers
+    assert report == check_report(expected, "zh")
+    assert "不一致" in report and "mismatch" not in report
+    assert f"{expected.numerical[0]:.10g}" in report
 
 
 def test_notes_toggle_only_where_the_notes_have_a_formula():

@@ -20,6 +20,15 @@ TEXT = {
     "common.method": ("Finite-difference method", "有限差分方法"),
     "common.step": ("Step h", "步长 h"),
     "common.step_default": ("default step", "默认步长"),
+    # derivs.numeric.check_report: the gradient check's report, entry by entry
+    "check.agree": ("{preset}: numerical and analytical agree at all {n} entries.",
+                    "{preset}:全部 {n} 个分量的数值结果与解析结果一致。"),
+    "check.mismatch": ("{preset}: mismatch at {bad} of {n} entries (numerical vs analytical):",
+                       "{preset}:{n} 个分量中有 {bad} 个不一致(数值 vs 解析):"),
+    "check.entry": ("  entry {index}: numerical {numerical} vs analytical {analytical} "
+                    "(relative error {rel})",
+                    "  分量 {index}:数值 {numerical},解析 {analytical}(相对误差 {rel})"),
+    "check.more": ("  … and {more} more", "  ……另有 {more} 个"),
     "band.good": ("good (≤ 1e-7)", "良好(≤ 1e-7)"),
     "band.kink": ("acceptable only at a kink (≤ 1e-4)", "仅在尖点处可接受(≤ 1e-4)"),
     "band.doubtful": ("doubtful (between 1e-4 and 1e-2)", "可疑(介于 1e-4 与 1e-2)"),
