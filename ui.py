@@ -124,5 +124,12 @@ def show_source(*functions) -> None:
             st.code(inspect.getsource(fn), language="python")
 
 
+def table(rows) -> None:
+    """A small read-only table: st.table is plain HTML, far cheaper to redraw than
+    st.dataframe's canvas grid (it is inside fragments that rerun on every slider move), and it
+    shows every row without scrolling."""
+    st.table(rows, hide_index=True)
+
+
 def chart(fig, key: str) -> None:
     st.plotly_chart(fig, key=key, config={"displaylogo": False})

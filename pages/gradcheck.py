@@ -104,7 +104,7 @@ def _preset_table(checks) -> None:
         ui.tr("common.rel_error"): f"{c.rel_error:.2e}" if np.isfinite(c.rel_error) else "—",
         ui.tr("gc.col.verdict"): _verdict(c),
     } for name, c in checks.items()]
-    st.dataframe(rows, hide_index=True, width="stretch")
+    ui.table(rows)
 
 
 def _export(spec: CheckSpec, key: str) -> None:
@@ -203,11 +203,10 @@ def _step_section(target, x, method, h, dtype):
         ui.tr("gc.col.best_h"): f"{c.best_h:.1e}" if np.isfinite(c.best_h) else "—",
         ui.tr("gc.col.best_err"): f"{c.best_err:.1e}" if np.isfinite(c.best_err) else "—",
     } for m, c in curves.curves.items()]
-    left, right = st.columns(2)
-    left.dataframe(rows, hide_index=True, width="stretch")
-    right.markdown(ui.tr("gc.step_explain"))
+    ui.table(rows)
+    st.markdown(ui.tr("gc.step_explain"))
     if np.dtype(dtype) != np.float64:
-        right.info(ui.tr("gc.step_f32"), icon=":material/memory:")
+        st.info(ui.tr("gc.step_f32"), icon=":material/memory:")
 
 
 # --- 3. kinks ----------------------------------------------------------------------------------
@@ -256,7 +255,7 @@ def _kink_section(settings):
         ui.tr("gc.col.verdict"): _verdict(c) if c.result is not None else "—",
         ui.tr("gc.col.kink"): ui.tr(f"gc.kstatus.{c.kink.status if c.kink else 'clear'}"),
     } for where, c in probes.items()]
-    st.dataframe(rows, hide_index=True, width="stretch")
+    ui.table(rows)
     with st.expander(ui.tr("gc.kink_more")):
         st.markdown(ui.tr("gc.kink_elsewhere"))
         for library, value in kink.elsewhere:

@@ -160,7 +160,7 @@ def check(loss, y, yhat, params, use_notes) -> None:
                                numerical_name=ui.tr("common.numerical"),
                                y=ui.tr("loss.bars_y"), notes=use_notes), key="loss_bars")
     with table:
-        st.dataframe(gradient_table(names, result, use_notes), hide_index=True)
+        ui.table(gradient_table(names, result, use_notes))
     ui.show_source(loss.value, loss.notes_grad if use_notes else loss.grad)
 
 
@@ -191,14 +191,13 @@ def softmax_chain(y, z) -> None:
                ui.tr("loss.chain_short"): chain.short_form}
     frame = pd.DataFrame({ui.tr("loss.col_component"): [symbol("z", i) for i in range(len(z))],
                           "y": y, **columns})
-    st.dataframe(frame.style.format("{:.4g}", subset=["y"])
-                 .format("{:.10g}", subset=list(columns)), hide_index=True)
+    ui.table(frame.style.format("{:.4g}", subset=["y"]).format("{:.10g}", subset=list(columns)))
     st.markdown(ui.tr("loss.chain_max", diff=chain.max_difference))
     with st.expander(ui.tr("loss.chain_jacobian")):
         jacobian = pd.DataFrame(chain.jacobian,
                                 index=[symbol("s", i) for i in range(len(z))],
                                 columns=[symbol("z", j) for j in range(len(z))])
-        st.dataframe(jacobian.style.format("{:.6g}"))
+        st.table(jacobian.style.format("{:.6g}"))
 
 
 @lru_cache(maxsize=len(LANGUAGES))  # it depends on nothing but the language

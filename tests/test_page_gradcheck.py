@@ -27,7 +27,7 @@ def readout(at: AppTest) -> tuple[float, float]:
 
 
 def table(at: AppTest, column: str):
-    return next(df.value for df in at.dataframe if column in df.value.columns)
+    return next(df.value for df in at.table if column in df.value.columns)
 
 
 def shown(value: float) -> float:

@@ -147,7 +147,7 @@ def inputs(at):
 
 
 def shown_gradient(at, lang="en"):
-    frame = at.dataframe[0].value
+    frame = at.table[0].value
     return frame[t("loss.col_analytic", lang)].to_numpy()
 
 
@@ -165,7 +165,7 @@ def test_renders_every_loss_with_numbers_from_the_core(name):
     y, yhat = inputs(at)
     assert len(y) == len(yhat) == 3
     np.testing.assert_array_equal(shown_gradient(at), loss.grad(y, yhat, **loss.defaults()))
-    frame = at.dataframe[0].value
+    frame = at.table[0].value
     np.testing.assert_array_equal(frame[t("loss.col_numerical")].to_numpy(),
                                   numeric_jacobian(lambda v: loss.value(y, v), yhat, h=1e-6))
     assert at.metric[0].value == f"{loss.value(y, yhat, **loss.defaults()):.10g}"
@@ -193,7 +193,7 @@ def test_slider_extremes_render_with_a_message_or_finite_numbers(name, corner):
     assert len(y) == len(yhat) == n
     assert all(v == INPUT_RANGES[loss.prediction][corner == "high"] for v in yhat)
     if loss.problems(y, yhat):
-        assert at.warning and not at.dataframe
+        assert at.warning and not at.table
     else:
         assert_clean(at)
         assert np.all(np.isfinite(shown_gradient(at)))
@@ -212,7 +212,7 @@ def test_the_notes_gradient_fails_the_check_on_screen(name):
     assert "mismatch" in on.code[0].value
     assert any(m.value == t(f"loss.why.{name}") for m in on.markdown)
     y, yhat = inputs(on)
-    shown = on.dataframe[0].value[t("loss.col_notes_grad")].to_numpy()
+    shown = on.table[0].value[t("loss.col_notes_grad")].to_numpy()
     np.testing.assert_array_equal(shown, loss.notes_grad(y, yhat))
 
 
@@ -252,7 +252,7 @@ def test_bad_inputs_give_a_clear_message_and_no_numbers(name, params, problem):
     total = sum(inputs(at)[0])
     assert t(f"problem.{problem}", total=total) in [w.value for w in at.warning]
     assert t("loss.invalid") in [i.value for i in at.info]
-    assert not at.dataframe and not at.metric
+    assert not at.table and not at.metric
     assert plotly_data(at, "loss_sigmoid")  # the input-free lesson still renders
 
 
@@ -303,11 +303,11 @@ def test_softmax_chain_on_screen_agrees_with_the_core():
     at = page(loss=loss.label, loss_n=4)
     assert_clean(at)
     y, z = inputs(at)
-    chain = at.dataframe[1].value
+    chain = at.table[1].value
     via, short = chain[t("loss.chain_via")].to_numpy(), chain[t("loss.chain_short")].to_numpy()
     np.testing.assert_array_equal(short, loss.grad(y, z))
     np.testing.assert_allclose(via, short, rtol=1e-12, atol=1e-16)
-    assert at.dataframe[2].value.shape == (4, 4)  # the Jacobian
+    assert at.table[2].value.shape == (4, 4)  # the Jacobian
 
 
 def test_sigmoid_chart_plots_the_core_curves():
@@ -322,7 +322,7 @@ def test_chinese_renders_and_keeps_the_lesson():
     assert not at.exception
     assert at.title[0].value == t("loss.title", "zh")
     assert [e.value for e in at.error] == [t("loss.check_fail", "zh", preset="PyTorch gradcheck")]
-    assert t("loss.col_notes_grad", "zh") in at.dataframe[0].value.columns
+    assert t("loss.col_notes_grad", "zh") in at.table[0].value.columns
 
 
 def test_plotly_payload_stays_small():
