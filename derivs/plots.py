@@ -8,6 +8,8 @@ readouts, not in the line's 7th digit).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -435,12 +437,16 @@ def scan_figure(x_values, rel_errors: dict, colours: dict, *, floor: float, titl
 # Built as one dict each (the helpers are in the gradient-check section): moving x₀ rebuilds them.
 
 
-def _shade_and_kinks(zones, kinks, *, zone_name: str, kink_name: str) -> tuple[list, list]:
-    """Amber bands where |f′| is nearly 0 and dotted lines at the kinks (shapes), one legend
-    entry each (traces)."""
+def _shade_and_kinks(zones, kinks, *, zone_name: str, kink_name: str,
+                     axes=("",)) -> tuple[list, list]:
+    """Amber bands where |f′| is nearly 0 and dotted lines at the kinks (shapes, drawn on every
+    subplot in axes: "" for x/y, "2" for x2/y2), one legend entry each (traces)."""
     kink_line = dict(color=COLOURS["kink"], dash="dot", width=2)
-    shapes = [_vertical_band(lo, hi, COLOURS["shade"]) for lo, hi in zones]
-    shapes += [_vertical_line(at, kink_line) for at in kinks]
+    shapes = []
+    for axis in axes:
+        on_axis = dict(xref=f"x{axis}", yref=f"y{axis} domain")
+        shapes += [{**_vertical_band(lo, hi, COLOURS["shade"]), **on_axis} for lo, hi in zones]
+        shapes += [{**_vertical_line(at, kink_line), **on_axis} for at in kinks]
     legend = []
     if len(zones):
         legend.append(dict(type="scatter", x=[None], y=[None], mode="markers", name=zone_name,
@@ -452,33 +458,73 @@ def _shade_and_kinks(zones, kinks, *, zone_name: str, kink_name: str) -> tuple[l
     return legend, shapes
 
 
-def activation_figure(x, curves, *, zones=(), kinks=(), probes=(), tangent=None, title: str = "",
-                      x_title: str = "x", y_title: str = "", zone_name: str = "",
-                      kink_name: str = "") -> go.Figure:
-    """f and/or f′ over the grid x, with flat zones shaded and kinks marked.
+@dataclass(frozen=True)
+class Panel:
+    """One subplot of activation_figure. curves: (key, name, y) with key "f" or "df" (it picks
+    the colour and becomes the trace's meta, so tests find the curve); probes: (key, name, x0,
+    y0) markers at the probe; tangent: (name, xs, ys) or None."""
 
-    curves: (key, name, y) with key "f" or "df" (it picks the colour and becomes the trace's
-    meta, so tests find the curve); probes: (key, name, x0, y0) markers at the probe;
-    tangent: (name, xs, ys) or None. The x axis stays on the grid: a probe or tangent outside
-    it is clipped, not zoomed out to.
+    curves: tuple
+    probes: tuple = ()
+    tangent: tuple | None = None
+    title: str = ""
+    y_title: str = ""
+
+
+_PANEL_DOMAINS = {1: [(0.0, 1.0)], 2: [(0.0, 0.46), (0.54, 1.0)]}
+
+
+def activation_figure(x, panels, *, zones=(), kinks=(), x_title: str = "x", zone_name: str = "",
+                      kink_name: str = "") -> go.Figure:
+    """f and f′ over the grid x, one Panel overlaid or two side by side, flat zones shaded and
+    kinks marked on each.
+
+    Two panels are one figure, not two charts: they zoom and pan together (the x axes are
+    matched), and a probe move redraws one plotly chart instead of two. The x axis stays on the
+    grid: a probe or tangent outside it is clipped, not zoomed out to.
     """
-    traces, shapes = _shade_and_kinks(zones, kinks, zone_name=zone_name, kink_name=kink_name)
-    for key, name, y in curves:
-        traces.append(dict(type="scatter", x=dense(x), y=dense(y), mode="lines", name=name,
-                           meta=key, line=dict(color=COLOURS[key], width=3),
-                           hovertemplate="x = %{x:.4g}<br>%{y:.6g}<extra>" + name + "</extra>"))
-    if tangent is not None:
-        name, xs, ys = tangent  # dashed in f′'s colour: its slope is f′(x₀)
-        traces.append(dict(type="scatter", x=xs, y=ys, mode="lines", name=name, meta="tangent",
-                           hoverinfo="skip", line=dict(color=COLOURS["df"], width=2.5, dash="dash")))
-    for key, name, x0, y0 in probes:
-        traces.append(dict(
-            type="scatter", x=[x0], y=[y0], mode="markers", name=name, meta="probe_" + key,
-            showlegend=False,
-            marker=dict(color=COLOURS[key], size=14, line=dict(color="white", width=2)),
-            hovertemplate="x₀ = %{x:.10g}<br>%{y:.10g}<extra>" + name + "</extra>"))
-    layout = _layout(title=title, y=y_title, height=380)
-    layout["xaxis"].update(title_text=x_title, range=[float(x[0]), float(x[-1])])
+    axes = ["" if i == 0 else str(i + 1) for i in range(len(panels))]
+    traces, shapes = _shade_and_kinks(zones, kinks, zone_name=zone_name, kink_name=kink_name,
+                                      axes=axes)
+    for panel, axis in zip(panels, axes, strict=True):
+        on_axis = dict(xaxis=f"x{axis}", yaxis=f"y{axis}")
+        for key, name, y in panel.curves:
+            traces.append(dict(type="scatter", x=dense(x), y=dense(y), mode="lines", name=name,
+                               meta=key, line=dict(color=COLOURS[key], width=3), **on_axis,
+                               hovertemplate="x = %{x:.4g}<br>%{y:.6g}<extra>" + name
+                               + "</extra>"))
+        if panel.tangent is not None:
+            name, xs, ys = panel.tangent  # dashed in f′'s colour: its slope is f′(x₀)
+            traces.append(dict(type="scatter", x=xs, y=ys, mode="lines", name=name,
+                               meta="tangent", hoverinfo="skip", **on_axis,
+                               line=dict(color=COLOURS["df"], width=2.5, dash="dash")))
+        for key, name, x0, y0 in panel.probes:
+            traces.append(dict(
+                type="scatter", x=[x0], y=[y0], mode="markers", name=name, meta="probe_" + key,
+                showlegend=False, **on_axis,
+                marker=dict(color=COLOURS[key], size=14, line=dict(color="white", width=2)),
+                hovertemplate="x₀ = %{x:.10g}<br>%{y:.10g}<extra>" + name + "</extra>"))
+    x_range = [float(x[0]), float(x[-1])]
+    if len(panels) == 1:
+        layout = _layout(title=panels[0].title, y=panels[0].y_title, height=380)
+        layout["xaxis"].update(title_text=x_title, range=x_range)
+    else:
+        # subplot titles sit above each panel, so the legend goes below the axes
+        layout = _layout(height=420)
+        layout.update(margin=dict(l=10, r=10, t=40, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="center",
+                                  x=0.5),
+                      annotations=[])
+        for panel, axis, (lo, hi) in zip(panels, axes, _PANEL_DOMAINS[len(panels)], strict=True):
+            layout[f"xaxis{axis}"] = dict(title_text=x_title, zeroline=True, range=x_range,
+                                          domain=[lo, hi], anchor=f"y{axis}",
+                                          **({"matches": "x"} if axis else {}))
+            layout[f"yaxis{axis}"] = dict(title_text=panel.y_title, zeroline=True,
+                                          anchor=f"x{axis}")
+            layout["annotations"].append(dict(
+                text=f"<b>{panel.title}</b>", x=lo, xref="paper", xanchor="left", y=1.0,
+                yref="paper", yanchor="bottom", yshift=8, showarrow=False,
+                font=dict(size=FONT_SIZE + 1)))
     layout["shapes"] = shapes
     return go.Figure(data=traces, layout=layout)
 

@@ -23,7 +23,7 @@ from derivs.activations import (
     tangent_segment,
 )
 from derivs.numeric import finite_difference_trouble
-from derivs.plots import activation_figure, compare_figure, output_form_figure
+from derivs.plots import Panel, activation_figure, compare_figure, output_form_figure
 from derivs.symbolic import activation_latex, derivative_at_kink, latex, slope_is_exactly_zero
 
 WIDEN = (1, 2, 5, 10)  # the plotted range is the record's plot_range times this
@@ -135,26 +135,21 @@ def curves(view: View) -> None:
     zones = flat_zones(x, slope, FLAT)
     marks = dict(zones=zones, kinks=[k.at for k in act.kinks],
                  zone_name=ui.tr("act.zone", percent=f"{FLAT:.0%}"), kink_name=ui.tr("act.kink"))
-    f_probe = [("f", "f(x₀)", x0, f0)] if shown else []
-    df_probe = [("df", "f′(x₀)", x0, df0)] if shown else []
+    f_probe = (("f", "f(x₀)", x0, f0),) if shown else ()
+    df_probe = (("df", "f′(x₀)", x0, df0),) if shown else ()
     tangent = None
     if shown:
         tangent = (ui.tr("act.tangent"), *tangent_segment(x0, f0, df0, float(x[0]), float(x[-1])))
     f_curve, df_curve = ("f", "f(x)", y), ("df", "f′(x)", slope)
 
     if view.overlay:
-        ui.chart(activation_figure(x, [f_curve, df_curve], probes=f_probe + df_probe,
-                                   tangent=tangent, title=act.label, **marks), key="act_fig_both")
+        panels = [Panel((f_curve, df_curve), f_probe + df_probe, tangent, title=act.label)]
     else:
-        left, right = st.columns(2)
-        with left:
-            ui.chart(activation_figure(x, [f_curve], probes=f_probe, tangent=tangent,
-                                       title=ui.tr("act.chart_f", label=act.label),
-                                       y_title="f(x)", **marks), key="act_fig_f")
-        with right:
-            ui.chart(activation_figure(x, [df_curve], probes=df_probe,
-                                       title=ui.tr("act.chart_df", label=act.label),
-                                       y_title="f′(x)", **marks), key="act_fig_df")
+        panels = [Panel((f_curve,), f_probe, tangent, ui.tr("act.chart_f", label=act.label),
+                        "f(x)"),
+                  Panel((df_curve,), df_probe, None, ui.tr("act.chart_df", label=act.label),
+                        "f′(x)")]
+    ui.chart(activation_figure(x, panels, **marks), key="act_fig")
     if zones:
         st.caption(ui.tr("act.zone_caption", percent=f"{FLAT:.0%}"))
     if not shown:

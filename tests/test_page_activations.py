@@ -100,15 +100,20 @@ def test_page_plots_the_core_curves(name):
     at = run_page({"act": label(name)})
     x = activation_grid(act)
     specs = charts(at)
-    for key, meta, expected in (("act_fig_f", "f", act.f(x)), ("act_fig_df", "df", act.df(x))):
-        curve = trace(specs[key], meta)
+    fig = specs["act_fig"]
+    # f on the left subplot, f′ on the right one, both over the core's grid
+    for meta, axis, expected in (("f", "x", act.f(x)), ("df", "x2", act.df(x))):
+        curve = trace(fig, meta)
+        assert curve.get("xaxis", "x") == axis
         np.testing.assert_allclose(decode(curve["x"]), x, rtol=1e-7, atol=1e-7)
         scale = max(1.0, float(np.max(np.abs(expected))))
         np.testing.assert_allclose(decode(curve["y"]), expected, rtol=1e-6, atol=1e-7 * scale)
-    # the kinks are drawn where the record puts them
-    lines = [s["x0"] for s in specs["act_fig_f"]["layout"].get("shapes", [])
-             if s.get("line", {}).get("dash") == "dot"]
-    assert lines == [k.at for k in act.kinks]
+    assert fig["layout"]["xaxis2"]["matches"] == "x"  # the two panels zoom together
+    # the kinks are drawn where the record puts them, on both subplots
+    for axis in ("x", "x2"):
+        lines = [s["x0"] for s in fig["layout"].get("shapes", [])
+                 if s.get("line", {}).get("dash") == "dot" and s["xref"] == axis]
+        assert lines == [k.at for k in act.kinks]
     assert_readout_is_core(at, name, 1.0)
 
 
@@ -116,8 +121,8 @@ def test_flat_zones_are_shaded_where_the_core_says():
     at = run_page({"act": label("relu")})
     act = ACTIVATIONS["relu"]
     x = activation_grid(act)
-    bands = [(s["x0"], s["x1"]) for s in charts(at)["act_fig_df"]["layout"]["shapes"]
-             if s["type"] == "rect"]
+    bands = [(s["x0"], s["x1"]) for s in charts(at)["act_fig"]["layout"]["shapes"]
+             if s["type"] == "rect" and s["xref"] == "x2"]
     assert bands == flat_zones(x, act.df(x), 0.01) == [(-3.0, 0.0)]
 
 
@@ -208,8 +213,28 @@ def test_a_link_restores_the_view():
     assert at.selectbox(key="act_method").value == "five_point"
     assert at.toggle(key="act_overlay").value
     assert at.multiselect(key="act_compare").value == ["gelu", "mish"]
-    assert set(charts(at)) == {"act_fig_both", "act_fig_compare"}
+    assert set(charts(at)) == {"act_fig", "act_fig_compare"}
+    assert len(charts(at)["act_fig"]["layout"].get("annotations", [])) == 0  # one panel
     assert_readout_is_core(at, "elu", -1.5, "five_point", alpha=2.0)
+
+
+@pytest.mark.parametrize("overlay", [False, True])
+def test_probe_and_tangent_sit_on_the_curves(overlay):
+    """The probe's markers are (x₀, f(x₀)) and (x₀, f′(x₀)) on their own subplots, and the
+    tangent on f has slope f′(x₀) through the probe point."""
+    act, x0 = ACTIVATIONS["softplus"], 1.7
+    query = {"act": label("softplus"), "act_x0": str(x0)}
+    fig = charts(run_page({**query, "act_overlay": "true"} if overlay else query))["act_fig"]
+    f0, df0 = float(act.f(x0)), float(act.df(x0))
+    for meta, value, axis in (("probe_f", f0, "x"), ("probe_df", df0, "x" if overlay else "x2")):
+        marker = trace(fig, meta)
+        assert marker["x"] == [x0] and marker["y"] == [value]
+        assert marker.get("xaxis", "x") == axis
+    tangent = trace(fig, "tangent")
+    assert tangent.get("xaxis", "x") == "x"
+    xs, ys = decode(tangent["x"]), decode(tangent["y"])
+    assert (ys[1] - ys[0]) / (xs[1] - xs[0]) == pytest.approx(df0, rel=1e-12)
+    assert ys[0] + df0 * (x0 - xs[0]) == pytest.approx(f0, rel=1e-12)
 
 
 def test_chinese_renders():
