@@ -152,6 +152,19 @@ def test_error_chart_is_log_log_with_floor_and_best_steps():
     assert len(stars) == len(METHODS)
     dotted = [t for t in fig["data"] if t.get("line", {}).get("dash") == "dot"]
     assert dotted, "theoretical slope guides are drawn"
+    orders = {METHODS[m].label: METHODS[m].order for m in METHODS}
+    for guide in dotted:
+        # each segment (NaN-separated) rises on log-log axes with the slope its hover names
+        h, err, slope = decode(guide["x"]), decode(guide["y"]), decode(guide["customdata"])
+        ok = np.isfinite(h) & np.isfinite(err)
+        seen = set()
+        for i in np.flatnonzero(ok[:-1] & ok[1:]):
+            measured = np.log10(err[i + 1] / err[i]) / np.log10(h[i + 1] / h[i])
+            assert measured == pytest.approx(slope[i], abs=1e-3)
+            seen.add(float(slope[i]))
+        group = next(t["name"] for t in fig["data"]
+                     if t.get("legendgroup") == guide["legendgroup"] and t.get("name"))
+        assert orders[group] in seen  # the truncation slope is the method's order
 
 
 def test_payload_stays_within_budget():
