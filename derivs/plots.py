@@ -531,12 +531,12 @@ def activation_figure(x, panels, *, zones=(), kinks=(), x_title: str = "x", zone
     return go.Figure(data=traces, layout=layout)
 
 
-def output_form_figure(x, stable, notes, *, collapse_at=None, probe=None, title: str = "",
+def output_form_figure(x, stable, notes, *, collapse_at=None, title: str = "",
                        x_title: str = "x", y_title: str = "", stable_name: str = "",
                        notes_name: str = "", collapse_name: str = "") -> go.Figure:
     """The stable f′ against the notes' form f(1 − f) on a log y axis. The y values stay float64
     (the tails fall below float32's range); where the notes' form is exactly 0 a log axis has no
-    point, so its line stops at collapse_at (marked). probe: (x0, stable0, notes0) or None."""
+    point, so its line stops at collapse_at (marked)."""
     traces = [
         dict(type="scatter", x=dense(x), y=np.asarray(stable, dtype=np.float64), mode="lines",
              name=stable_name, meta="stable", line=dict(color=COLOURS["df"], width=4),
@@ -554,15 +554,6 @@ def output_form_figure(x, stable, notes, *, collapse_at=None, probe=None, title:
                                            dict(color=COLOURS["notes"], dash="dot", width=2))]
         layout["annotations"] = [_line_label(collapse_at, collapse_name, "bottom left",
                                              font=dict(color=COLOURS["notes"]))]
-    if probe is not None:
-        x0, stable0, notes0 = probe
-        for key, y0 in (("df", stable0), ("notes", notes0)):
-            if y0 > 0:  # a log axis cannot show 0
-                traces.append(dict(type="scatter", x=[x0], y=[y0], mode="markers",
-                                   showlegend=False,
-                                   marker=dict(color=COLOURS[key], size=13,
-                                               line=dict(color="white", width=2)),
-                                   hovertemplate="x₀ = %{x:.10g}<br>%{y:.6e}<extra></extra>"))
     return go.Figure(data=traces, layout=layout)
 
 

@@ -262,12 +262,16 @@ def output_form_section(view: View) -> None:
     notes_error = float(relative_error(stable0, notes0))
     right.markdown(ui.tr("act.via_error", error=ui.band_text(notes_error)))
 
+
+def output_form_chart(settings: Settings) -> None:
+    """Both forms over x ≥ 0 on a log axis. Drawn just after the probe's fragment, not in it:
+    the curves do not depend on x₀ (the values at x₀ are written above), so a probe move does
+    not redraw them."""
+    act, params = settings.act, settings.params
     x = plot_grid(*OUTPUT_FORM_RANGE)
     collapse = output_form_collapse(act, x, **params)
-    shown = OUTPUT_FORM_RANGE[0] <= x0 <= OUTPUT_FORM_RANGE[1]
     fig = output_form_figure(
         x, act.df(x, **params), df_from_output(act, x, **params), collapse_at=collapse,
-        probe=(x0, stable0, notes0) if shown else None,
         title=ui.tr("act.via_chart"), y_title="f′(x)", stable_name=ui.tr("act.via_stable_name"),
         notes_name=ui.tr("act.via_notes_name"),
         collapse_name=ui.tr("act.via_collapse_mark", x=f"{collapse:g}") if collapse else "",
@@ -333,6 +337,8 @@ def render() -> None:
     settings = controls()
     formulas(settings)
     probe_section(settings)
+    if settings.act.df_via_output is not None:
+        output_form_chart(settings)
     compare_section()
     st.subheader(ui.tr("act.source_title"))
     st.write(ui.tr("act.source_intro"))

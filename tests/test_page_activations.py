@@ -271,6 +271,13 @@ def test_notes_form_collapses_at_40_on_screen():
     assert any(w.value.startswith(t("act.flat", h="0")[:20]) for w in at.warning)
 
 
+def test_notes_form_chart_does_not_depend_on_the_probe():
+    """It is drawn outside the probe's fragment, so a probe move must not be able to change it:
+    the values at x₀ are written above it instead."""
+    near, far = (charts(run_page(exact_probe("sigmoid", x0)))["act_fig_via"] for x0 in (1.0, 40.0))
+    assert near == far
+
+
 def test_compare_mode_plots_each_derivative():
     chosen = ["sigmoid", "tanh", "gelu", "relu6"]
     at = run_page({"act_compare": [label(n) for n in chosen]})
