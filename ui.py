@@ -124,11 +124,21 @@ def show_source(*functions) -> None:
             st.code(inspect.getsource(fn), language="python")
 
 
-def table(rows) -> None:
-    """A small read-only table: st.table is plain HTML, far cheaper to redraw than
-    st.dataframe's canvas grid (it is inside fragments that rerun on every slider move), and it
-    shows every row without scrolling."""
-    st.table(rows, hide_index=True)
+def markdown_table(rows: list[dict]) -> str:
+    """A small read-only table (rows of {column: cell}) as one markdown element. Inside a fragment
+    that reruns on every slider move this is the cheapest table to redraw: st.dataframe draws a
+    canvas grid and st.table renders each cell as its own markdown."""
+    def cell(value) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    head = list(rows[0])
+    lines = ["| " + " | ".join(cell(h) for h in head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(cell(row[h]) for h in head) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def table(rows: list[dict]) -> None:
+    st.markdown(markdown_table(rows))
 
 
 def chart(fig, key: str) -> None:

@@ -160,7 +160,7 @@ def check(loss, y, yhat, params, use_notes) -> None:
                                numerical_name=ui.tr("common.numerical"),
                                y=ui.tr("loss.bars_y"), notes=use_notes), key="loss_bars")
     with table:
-        ui.table(gradient_table(names, result, use_notes))
+        st.table(gradient_table(names, result, use_notes), hide_index=True)
     ui.show_source(loss.value, loss.notes_grad if use_notes else loss.grad)
 
 
@@ -191,7 +191,8 @@ def softmax_chain(y, z) -> None:
                ui.tr("loss.chain_short"): chain.short_form}
     frame = pd.DataFrame({ui.tr("loss.col_component"): [symbol("z", i) for i in range(len(z))],
                           "y": y, **columns})
-    ui.table(frame.style.format("{:.4g}", subset=["y"]).format("{:.10g}", subset=list(columns)))
+    st.table(frame.style.format("{:.4g}", subset=["y"]).format("{:.10g}", subset=list(columns)),
+             hide_index=True)
     st.markdown(ui.tr("loss.chain_max", diff=chain.max_difference))
     with st.expander(ui.tr("loss.chain_jacobian")):
         jacobian = pd.DataFrame(chain.jacobian,

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,3 +48,17 @@ def assert_clean(at: AppTest, *, errors_expected: bool = False) -> None:
         assert not at.error, [e.value for e in at.error]
     shown = [m.value for m in (*at.markdown, *at.caption, *at.info, *at.warning, *at.error)]
     assert not [s for s in shown if "⟦" in s], "a text key has no text"
+
+
+def markdown_tables(at: AppTest) -> list[pd.DataFrame]:
+    """Every markdown table on the page (ui.table), cells as the text shown (pipes unescaped)."""
+    tables = []
+    for element in at.markdown:
+        lines = [line for line in element.value.splitlines() if line.startswith("|")]
+        if len(lines) < 2 or not set(lines[1]) <= set("|-: "):
+            continue
+        def cells(line: str) -> list[str]:
+            parts = re.split(r"(?<!\\)\|", line.strip())[1:-1]
+            return [part.strip().replace("\\|", "|") for part in parts]
+        tables.append(pd.DataFrame([cells(line) for line in lines[2:]], columns=cells(lines[0])))
+    return tables

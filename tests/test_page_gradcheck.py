@@ -10,7 +10,7 @@ from derivs import CHECK_PRESETS, METHODS, numeric_derivative
 from derivs.bugs import BUGS
 from derivs.i18n import TEXT
 from derivs.targets import ERROR_FLOOR, TARGETS
-from tests.apptest_support import assert_clean, decode, open_page
+from tests.apptest_support import assert_clean, decode, markdown_tables, open_page
 from tests.apptest_support import chart_specs as charts
 
 PAYLOAD_LIMIT = 150_000  # bytes of plotly JSON per page (the brief's budget)
@@ -27,7 +27,7 @@ def readout(at: AppTest) -> tuple[float, float]:
 
 
 def table(at: AppTest, column: str):
-    return next(df.value for df in at.table if column in df.value.columns)
+    return next(frame for frame in markdown_tables(at) if column in frame.columns)
 
 
 def shown(value: float) -> float:
@@ -94,6 +94,9 @@ def test_presets_table_lists_every_library():
     rows = table(at, "Passes if")
     assert list(rows["Settings"]) == [p.label for p in CHECK_PRESETS.values()]
     assert set(rows["Verdict"]) == {"✓ pass"}
+    # a rule's own pipes (|a − n|) survive the markdown table as text, not as cell borders
+    assert rows["Passes if"][0] == "|a − n| ≤ 1e-05 + 0.001·|n|"
+    assert len(rows.columns) == 7
 
 
 @pytest.mark.parametrize("log_h", [-16.0, 0.0])
