@@ -96,15 +96,14 @@ def text(label: str, key: str, default: str = "", **kw) -> str:
     return st.text_input(label, value=default, key=key, bind="query-params", **kw)
 
 
+def band_colour(rel_err: float) -> str:
+    """The Streamlit markdown colour of rel_err's CS231n band (good green, wrong red)."""
+    return _BAND_COLOUR[error_band(rel_err)]
+
+
 def band_text(rel_err: float) -> str:
     """The relative error coloured by its CS231n band, as Streamlit markdown."""
-    band = error_band(rel_err)
-    return f":{_BAND_COLOUR[band]}[**{rel_err:.2e}** · {tr('band.' + band)}]"
-
-
-def band_css(rel_err: float) -> str:
-    """CSS colouring a table cell by rel_err's CS231n band (for pandas Styler.map)."""
-    return f"color: {_BAND_COLOUR[error_band(rel_err)]}; font-weight: bold"
+    return f":{band_colour(rel_err)}[**{rel_err:.2e}** · {tr('band.' + error_band(rel_err))}]"
 
 
 def latex(tex: str) -> None:

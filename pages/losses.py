@@ -9,7 +9,6 @@ below it is built once per language)."""
 import math
 from functools import lru_cache
 
-import pandas as pd
 import streamlit as st
 
 import ui
@@ -80,6 +79,7 @@ def setup():
 
 def components(loss, n: int):
     """The targets y and the input (ŷ or logits), one slider per component."""
+    st.header(ui.tr("loss.components"))
     targets, predictions = st.columns(2, gap="large")
     with targets:
         st.markdown(f"**{ui.tr('loss.target.' + loss.target)}**")
@@ -112,23 +112,18 @@ def formulas(loss) -> bool:
     return ui.toggle(ui.tr("loss.use_notes"), "loss_notes", help=ui.tr("loss.use_notes_help"))
 
 
-def gradient_table(names, result, use_notes):
+def gradient_table(names, result, use_notes) -> list[dict]:
+    """Per component: analytic (or the notes') and numerical gradient, their relative error
+    coloured by its band."""
     analytic = ui.tr("loss.col_notes_grad" if use_notes else "loss.col_analytic")
-    numerical, rel_error, band = (ui.tr("loss.col_numerical"), ui.tr("loss.col_rel_error"),
-                                  ui.tr("loss.col_band"))
-    frame = pd.DataFrame({
-        ui.tr("loss.col_component"): names,
-        analytic: result.analytical,
-        numerical: result.numerical,
-        rel_error: result.rel_error,
-        band: [ui.tr("band." + error_band(e)) for e in result.rel_error],
-    })
-    band_styles = [ui.band_css(e) for e in result.rel_error]
-    return (frame.style
-            .format("{:.10g}", subset=[analytic, numerical])
-            .format("{:.2e}", subset=[rel_error])
-            .apply(lambda _: band_styles, subset=[rel_error])
-            .apply(lambda _: band_styles, subset=[band]))
+    return [{
+        ui.tr("loss.col_component"): name,
+        analytic: f"{a:.10g}",
+        ui.tr("loss.col_numerical"): f"{n:.10g}",
+        ui.tr("loss.col_rel_error"): f":{ui.band_colour(e)}[**{e:.2e}**]",
+        ui.tr("loss.col_band"): f":{ui.band_colour(e)}[{ui.tr('band.' + error_band(e))}]",
+    } for name, a, n, e in zip(names, result.analytical, result.numerical, result.rel_error,
+                               strict=True)]
 
 
 def check(loss, y, yhat, params, use_notes) -> None:
@@ -160,7 +155,7 @@ def check(loss, y, yhat, params, use_notes) -> None:
                                numerical_name=ui.tr("common.numerical"),
                                y=ui.tr("loss.bars_y"), notes=use_notes), key="loss_bars")
     with table:
-        st.table(gradient_table(names, result, use_notes), hide_index=True)
+        ui.table(gradient_table(names, result, use_notes))
     ui.show_source(loss.value, loss.notes_grad if use_notes else loss.grad)
 
 
@@ -189,16 +184,14 @@ def softmax_chain(y, z) -> None:
     columns = {ui.tr("loss.chain_s"): chain.s, ui.tr("loss.chain_grad_s"): chain.grad_s,
                ui.tr("loss.chain_via"): chain.via_jacobian,
                ui.tr("loss.chain_short"): chain.short_form}
-    frame = pd.DataFrame({ui.tr("loss.col_component"): [symbol("z", i) for i in range(len(z))],
-                          "y": y, **columns})
-    st.table(frame.style.format("{:.4g}", subset=["y"]).format("{:.10g}", subset=list(columns)),
-             hide_index=True)
+    ui.table([{ui.tr("loss.col_component"): symbol("z", i), "y": f"{y[i]:.4g}",
+               **{name: f"{values[i]:.10g}" for name, values in columns.items()}}
+              for i in range(len(z))])
     st.markdown(ui.tr("loss.chain_max", diff=chain.max_difference))
     with st.expander(ui.tr("loss.chain_jacobian")):
-        jacobian = pd.DataFrame(chain.jacobian,
-                                index=[symbol("s", i) for i in range(len(z))],
-                                columns=[symbol("z", j) for j in range(len(z))])
-        st.table(jacobian.style.format("{:.6g}"))
+        ui.table([{"": symbol("s", i), **{symbol("z", j): f"{chain.jacobian[i, j]:.6g}"
+                                          for j in range(len(z))}}
+                  for i in range(len(z))])
 
 
 @lru_cache(maxsize=len(LANGUAGES))  # it depends on nothing but the language
@@ -218,12 +211,12 @@ def sigmoid_stall() -> None:
 
 
 @st.fragment
-def live_view(loss, n: int, params) -> None:
-    """The component sliders and everything drawn from them: moving one reruns only this."""
+def live_view(loss, n: int, params, use_notes: bool) -> None:
+    """The component sliders and everything drawn from them: moving one reruns only this (the
+    formulas above do not depend on the components, so they are not redrawn)."""
     y, yhat = components(loss, n)
     problems = loss.problems(y, yhat)
     ui.show_problems(problems, total=math.fsum(y))
-    use_notes = formulas(loss)
     if problems:
         st.info(ui.tr("loss.invalid"))
     else:
@@ -237,7 +230,8 @@ def render() -> None:
     st.title(ui.tr("loss.title"))
     st.write(ui.tr("loss.intro"))
     loss, n, params = setup()
-    live_view(loss, n, params)
+    use_notes = formulas(loss)
+    live_view(loss, n, params, use_notes)
     sigmoid_stall()
     st.caption(ui.tr("common.share"))
 

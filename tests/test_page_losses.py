@@ -19,7 +19,7 @@ from derivs.losses import (
     sweep_grid,
 )
 from derivs.numeric import check_report
-from tests.apptest_support import assert_clean, decode, open_page
+from tests.apptest_support import assert_clean, decode, markdown_tables, open_page
 
 NOTES_LOSSES = [name for name, loss in LOSSES.items() if loss.notes_grad is not None]
 # The page's URL keys (+ component index) per kind of input: part of the link format.
@@ -146,9 +146,14 @@ def inputs(at):
     return y, yhat
 
 
-def shown_gradient(at, lang="en"):
-    frame = at.table[0].value
-    return frame[t("loss.col_analytic", lang)].to_numpy()
+def shown(values) -> list[str]:
+    """Numbers as the gradient tables print them (10 significant digits)."""
+    return [f"{v:.10g}" for v in values]
+
+
+def shown_gradient(at, lang="en") -> list[float]:
+    frame = markdown_tables(at)[0]
+    return [float(v) for v in frame[t("loss.col_analytic", lang)]]
 
 
 def plotly_data(at, key):
@@ -164,10 +169,10 @@ def test_renders_every_loss_with_numbers_from_the_core(name):
     assert not at.warning and at.success
     y, yhat = inputs(at)
     assert len(y) == len(yhat) == 3
-    np.testing.assert_array_equal(shown_gradient(at), loss.grad(y, yhat, **loss.defaults()))
-    frame = at.table[0].value
-    np.testing.assert_array_equal(frame[t("loss.col_numerical")].to_numpy(),
-                                  numeric_jacobian(lambda v: loss.value(y, v), yhat, h=1e-6))
+    frame = markdown_tables(at)[0]
+    assert list(frame[t("loss.col_analytic")]) == shown(loss.grad(y, yhat, **loss.defaults()))
+    assert list(frame[t("loss.col_numerical")]) == shown(
+        numeric_jacobian(lambda v: loss.value(y, v), yhat, h=1e-6))
     assert at.metric[0].value == f"{loss.value(y, yhat, **loss.defaults()):.10g}"
     # the sweep's marker sits on the current point, at the core's value
     marker = [trace for trace in plotly_data(at, "loss_sweep") if trace["mode"] == "markers"]
@@ -193,7 +198,7 @@ def test_slider_extremes_render_with_a_message_or_finite_numbers(name, corner):
     assert len(y) == len(yhat) == n
     assert all(v == INPUT_RANGES[loss.prediction][corner == "high"] for v in yhat)
     if loss.problems(y, yhat):
-        assert at.warning and not at.table
+        assert at.warning and not markdown_tables(at)
     else:
         assert_clean(at)
         assert np.all(np.isfinite(shown_gradient(at)))
@@ -212,8 +217,8 @@ def test_the_notes_gradient_fails_the_check_on_screen(name):
     assert "mismatch" in on.code[0].value
     assert any(m.value == t(f"loss.why.{name}") for m in on.markdown)
     y, yhat = inputs(on)
-    shown = on.table[0].value[t("loss.col_notes_grad")].to_numpy()
-    np.testing.assert_array_equal(shown, loss.notes_grad(y, yhat))
+    on_screen = list(markdown_tables(on)[0][t("loss.col_notes_grad")])
+    assert on_screen == shown(loss.notes_grad(y, yhat))
 
 
 def test_the_failing_check_is_reported_in_chinese_too():
@@ -252,7 +257,7 @@ def test_bad_inputs_give_a_clear_message_and_no_numbers(name, params, problem):
     total = sum(inputs(at)[0])
     assert t(f"problem.{problem}", total=total) in [w.value for w in at.warning]
     assert t("loss.invalid") in [i.value for i in at.info]
-    assert not at.table and not at.metric
+    assert not markdown_tables(at) and not at.metric
     assert plotly_data(at, "loss_sigmoid")  # the input-free lesson still renders
 
 
@@ -276,7 +281,7 @@ def test_deep_link_with_the_notes_on_and_huber_delta():
     at = page(loss=huber.label, loss_delta=0.3)
     assert_clean(at)
     y, yhat = inputs(at)
-    np.testing.assert_array_equal(shown_gradient(at), huber.grad(y, yhat, delta=0.3))
+    assert [f"{v:.10g}" for v in shown_gradient(at)] == shown(huber.grad(y, yhat, delta=0.3))
 
 
 def test_switching_loss_keeps_inputs_only_where_they_mean_the_same():
@@ -303,11 +308,14 @@ def test_softmax_chain_on_screen_agrees_with_the_core():
     at = page(loss=loss.label, loss_n=4)
     assert_clean(at)
     y, z = inputs(at)
-    chain = at.table[1].value
-    via, short = chain[t("loss.chain_via")].to_numpy(), chain[t("loss.chain_short")].to_numpy()
-    np.testing.assert_array_equal(short, loss.grad(y, z))
-    np.testing.assert_allclose(via, short, rtol=1e-12, atol=1e-16)
-    assert at.table[2].value.shape == (4, 4)  # the Jacobian
+    gradients, chain, jacobian = markdown_tables(at)
+    assert list(chain[t("loss.chain_short")]) == shown(loss.grad(y, z))
+    via = np.array([float(v) for v in chain[t("loss.chain_via")]])
+    np.testing.assert_allclose(via, loss.grad(y, z), rtol=1e-9, atol=1e-16)
+    assert jacobian.shape == (4, 5)  # row labels, then the 4×4 Jacobian
+    expected = softmax_ce_chain(y, z).jacobian
+    assert [list(row[1:]) for row in jacobian.itertuples(index=False)] == [
+        [f"{v:.6g}" for v in row] for row in expected]
 
 
 def test_sigmoid_chart_plots_the_core_curves():
@@ -322,7 +330,7 @@ def test_chinese_renders_and_keeps_the_lesson():
     assert not at.exception
     assert at.title[0].value == t("loss.title", "zh")
     assert [e.value for e in at.error] == [t("loss.check_fail", "zh", preset="PyTorch gradcheck")]
-    assert t("loss.col_notes_grad", "zh") in at.table[0].value.columns
+    assert t("loss.col_notes_grad", "zh") in markdown_tables(at)[0].columns
 
 
 def test_plotly_payload_stays_small():

@@ -9,6 +9,7 @@ TEXT = {
         "选择一个损失函数,拖动目标 y 与预测 ŷ(或 logits z),比较手写的梯度 ∂L/∂ŷ "
         "与有限差分在实际运行的函数上测得的梯度。与笔记一致,每个损失都是对 n 个分量取平均。"),
     "loss.inputs": ("Inputs", "输入"),
+    "loss.components": ("Targets and predictions", "目标与预测"),
     "loss.choose": ("Loss", "损失函数"),
     "loss.n": ("Number of components n", "分量个数 n"),
     "loss.param.delta": ("Huber threshold δ", "Huber 阈值 δ"),
