@@ -151,8 +151,14 @@ def test_error_chart_is_log_log_with_floor_and_best_steps():
     assert set(lines) == {m.label for m in METHODS.values()}
     complex_step = decode(lines["complex step"]["y"])
     assert np.nanmin(complex_step) == pytest.approx(ERROR_FLOOR, rel=1e-6)  # zeros clipped
-    stars = [t for t in fig["data"] if t.get("marker", {}).get("symbol") == "star"]
-    assert len(stars) == len(METHODS)
+    (stars,) = [t for t in fig["data"] if t.get("marker", {}).get("symbol") == "star"]
+    assert stars["customdata"] == list(lines)  # one star per method
+    for name, h_best, err_best in zip(stars["customdata"], stars["x"], stars["y"], strict=True):
+        # each star sits on its method's curve, at that curve's smallest error
+        curve_h, curve_err = decode(lines[name]["x"]), decode(lines[name]["y"])
+        at_best = np.nanargmin(curve_err)
+        assert err_best == pytest.approx(float(curve_err[at_best]), rel=1e-6)
+        assert h_best == pytest.approx(float(curve_h[at_best]), rel=1e-6)
     dotted = [t for t in fig["data"] if t.get("line", {}).get("dash") == "dot"]
     assert dotted, "theoretical slope guides are drawn"
     orders = {METHODS[m].label: METHODS[m].order for m in METHODS}
