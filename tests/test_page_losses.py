@@ -303,6 +303,18 @@ def test_moving_the_swept_component_reruns_the_view():
     assert decode(marker[0]["x"])[0] == inputs(at)[1][2]
 
 
+def test_components_survive_a_smaller_n():
+    at = page(loss=LOSSES["mse"].label, loss_n=4)
+    at.slider(key="loss_p3").set_value(-2.0).run()
+    at.slider(key="loss_n").set_value(2).run()
+    assert len(inputs(at)[1]) == 2
+    at.slider(key="loss_n").set_value(4).run()
+    assert_clean(at)
+    y, yhat = inputs(at)
+    assert yhat[3] == -2.0
+    assert shown_gradient(at) == [float(v) for v in shown(LOSSES["mse"].grad(y, yhat))]
+
+
 def test_softmax_chain_on_screen_agrees_with_the_core():
     loss = LOSSES["softmax_cross_entropy"]
     at = page(loss=loss.label, loss_n=4)

@@ -300,6 +300,24 @@ def test_moving_a_logit_redraws():
     _assert_page_consistent(at, [2.0, 1.0, 6.5, -1.0], 1.0)
 
 
+def test_custom_logits_survive_a_preset_and_a_smaller_n():
+    """Custom logits come back after a look at a preset, and logit 5 after n went down to 4 and
+    back up (Streamlit keeps a hidden widget's state; the browser test checks the same)."""
+    at = _run(smx_n=5)
+    at.slider(key="smx_z1").set_value(-3.5).run()
+    at.slider(key="smx_z4").set_value(4.5).run()
+    at.selectbox(key="smx_preset").set_value("uniform").run()
+    assert all(s.key != "smx_z1" for s in at.slider)  # a preset hides the custom sliders
+    at.selectbox(key="smx_preset").set_value("custom").run()
+    assert at.slider(key="smx_z1").value == -3.5
+    at.slider(key="smx_n").set_value(4).run()
+    at.slider(key="smx_n").set_value(5).run()
+    assert not at.exception
+    z = [at.slider(key=f"smx_z{k}").value for k in range(5)]
+    assert z[1] == -3.5 and z[4] == 4.5
+    _assert_page_consistent(at, z, 1.0)
+
+
 def test_both_languages_render():
     english, chinese = _run(), _run(lang="zh")
     assert english.title[0].value == TEXT["smx.title"][0]

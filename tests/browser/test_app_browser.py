@@ -157,6 +157,35 @@ def test_deep_link_restores_softmax_view(page, page_log, app_url):
     page_log.assert_clean()
 
 
+def test_custom_logits_survive_a_look_at_a_preset(page, page_log, app_url):
+    """A learner sets a logit, peeks at a preset, and comes back: the logit is still theirs."""
+    open_page(page, f"{app_url}/softmax?smx_z1=-3.5")
+    assert page.locator(slider("smx_z1")).input_value() == "-3.5"
+
+    def choose_preset(label: str) -> None:
+        page.locator(".st-key-smx_preset input").first.click()
+        page.get_by_role("option", name=label, exact=True).click()
+        page.wait_for_function(f"() => location.search.includes('smx_preset={label}') "
+                               f"|| '{label}' === 'custom'", timeout=CHANGE_TIMEOUT)
+        wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
+
+    choose_preset("uniform")
+    assert page.locator(slider("smx_z1")).count() == 0  # a preset shows its own logits
+    choose_preset("custom")
+    page.wait_for_selector(slider("smx_z1"), timeout=CHANGE_TIMEOUT)
+    assert page.locator(slider("smx_z1")).input_value() == "-3.5"
+    page.wait_for_function("() => location.search.includes('smx_z1=-3.5')",
+                           timeout=CHANGE_TIMEOUT)
+    wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
+    page.wait_for_function(f"() => ({chart_values('smx_probabilities_chart')})() !== null",
+                           timeout=CHANGE_TIMEOUT)
+    shown = np.array(page.evaluate(chart_values("smx_probabilities_chart")))
+    np.testing.assert_allclose(shown, softmax([CUSTOM_LOGITS[0], -3.5, *CUSTOM_LOGITS[2:4]]),
+                               rtol=1e-12)
+    assert_no_exception(page)
+    page_log.assert_clean()
+
+
 def test_switching_language_keeps_the_view(page, page_log, app_url):
     open_page(page, f"{app_url}/softmax?smx_z0=2.5")
     page.wait_for_function(f"() => ({chart_values('smx_probabilities_chart')})() !== null",
