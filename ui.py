@@ -15,6 +15,7 @@ from streamlit.runtime.pages_manager import PagesManager
 import derivs.plots  # noqa: F401  (loaded before the gc.freeze below, like the rest)
 from derivs import error_band
 from derivs.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_from_locale, t
+from derivs.playground import plain_markdown
 from derivs.symbolic import localized_latex
 
 # Streamlit runs a full gc.collect() after every rerun (runner.postScriptGC), and its cost grows
@@ -46,54 +47,97 @@ def tr(key: str, **fmt) -> str:
 
 def language_picker() -> str:
     """Sidebar language switch. English is the widget default, so a Chinese view always
-    carries ?lang=zh and a shared link opens in the sender's language; a first visit with no
-    lang in the URL starts from the browser's locale."""
-    if "lang" not in st.session_state and "lang" not in st.query_params:
-        guess = language_from_locale(st.context.locale)
-        if guess != DEFAULT_LANGUAGE:
-            st.session_state["lang"] = guess
-    return st.sidebar.radio(
-        t("app.language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang",
-        horizontal=True, bind="query-params",
-    )
+    carries ?lang=中文 and a shared link opens in the sender's language (?lang=zh works too);
+    a first visit with no lang in the URL starts from the browser's locale."""
+    if "lang" not in st.session_state:
+        linked = st.query_params.get("lang")
+        if linked in LANGUAGES:  # a language code typed by hand: ?lang=zh
+            st.session_state["lang"] = linked
+        elif linked is None:
+            guess = language_from_locale(st.context.locale)
+            if guess != DEFAULT_LANGUAGE:
+                st.session_state["lang"] = guess
+    with st.sidebar:
+        return _linked("lang", lambda raw, value: raw in ([value], [LANGUAGES[value]]),
+                       lambda: st.radio(t("app.language"), list(LANGUAGES),
+                                        format_func=LANGUAGES.get, key="lang", horizontal=True,
+                                        bind="query-params"))
+
+
+# --- widgets kept in the URL -------------------------------------------------------------------
+# Streamlit drops a URL value it cannot use (act=Nope, x0=abc, a number out of range) without a
+# word and shows the default. A shared link must not do that silently: each wrapper reads its
+# key from the URL before the widget does and, when the widget did not take that value, says so.
+
+
+def _linked(key: str, same, make_widget):
+    """make_widget() (a widget bound to key); a warning beside it when the URL gave key a value
+    the widget refused. same(raw, value): the URL's raw values mean the widget's value."""
+    # Only while the widget reads the link: once it has state, the URL lags behind the user's
+    # own changes until the widget writes them back, and that is no refusal.
+    reading_link = key in st.query_params and key not in st.session_state
+    raw = st.query_params.get_all(key) if reading_link else None
+    value = make_widget()
+    kept = key in st.query_params and st.query_params.get_all(key) == raw
+    if raw is not None and not kept and not same(raw, value):
+        st.warning(tr("common.bad_link", name=key, value=plain_markdown(" & ".join(raw)[:60])),
+                   icon=":material/link_off:")
+    return value
+
+
+def _same_number(raw, value) -> bool:
+    try:
+        return len(raw) == 1 and value is not None and float(raw[0]) == float(value)
+    except ValueError:
+        return False
+
+
+def _same_label(format_func):
+    return lambda raw, value: raw == [str(format_func(value))]
 
 
 def slider(label: str, key: str, low: float, high: float, default: float, step: float, **kw):
-    return st.slider(label, min_value=low, max_value=high, value=default, step=step, key=key,
-                     bind="query-params", **kw)
+    return _linked(key, _same_number, lambda: st.slider(
+        label, min_value=low, max_value=high, value=default, step=step, key=key,
+        bind="query-params", **kw))
 
 
 def select(label: str, options, key: str, format_func=str, **kw):
-    return st.selectbox(label, list(options), format_func=format_func, key=key,
-                        bind="query-params", **kw)
+    return _linked(key, _same_label(format_func), lambda: st.selectbox(
+        label, list(options), format_func=format_func, key=key, bind="query-params", **kw))
 
 
 def select_slider(label: str, options, key: str, default, format_func=str, **kw):
     """A slider over a fixed list (e.g. log-spaced values); the URL holds format_func(value),
     so format_func must not depend on the language."""
-    return st.select_slider(label, options=list(options), value=default, format_func=format_func,
-                            key=key, bind="query-params", **kw)
+    return _linked(key, _same_label(format_func), lambda: st.select_slider(
+        label, options=list(options), value=default, format_func=format_func, key=key,
+        bind="query-params", **kw))
 
 
 def multiselect(label: str, options, key: str, default=(), format_func=str, **kw) -> list:
     """The URL holds format_func of each chosen option: it must not depend on the language."""
-    return st.multiselect(label, list(options), default=list(default), format_func=format_func,
-                          key=key, bind="query-params", **kw)
+    return _linked(key, lambda raw, value: raw == [str(format_func(v)) for v in value],
+                   lambda: st.multiselect(label, list(options), default=list(default),
+                                          format_func=format_func, key=key,
+                                          bind="query-params", **kw))
 
 
 def toggle(label: str, key: str, default: bool = False, **kw) -> bool:
-    return st.toggle(label, value=default, key=key, bind="query-params", **kw)
+    return _linked(key, lambda raw, value: [r.lower() for r in raw] == [str(value).lower()],
+                   lambda: st.toggle(label, value=default, key=key, bind="query-params", **kw))
 
 
 def number(label: str, key: str, default: float, low: float | None = None,
            high: float | None = None, **kw) -> float:
-    return st.number_input(label, value=default, min_value=low, max_value=high, key=key,
-                           bind="query-params", **kw)
+    return _linked(key, _same_number, lambda: st.number_input(
+        label, value=default, min_value=low, max_value=high, key=key, bind="query-params", **kw))
 
 
 def text(label: str, key: str, default: str = "", **kw) -> str:
     """A text box kept in the URL (a shared link carries what was typed; treat it as untrusted)."""
-    return st.text_input(label, value=default, key=key, bind="query-params", **kw)
+    return _linked(key, lambda raw, value: raw == [value], lambda: st.text_input(
+        label, value=default, key=key, bind="query-params", **kw))
 
 
 def band_colour(rel_err: float) -> str:

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from derivs.i18n import TEXT
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -48,6 +50,13 @@ def assert_clean(at: AppTest, *, errors_expected: bool = False) -> None:
         assert not at.error, [e.value for e in at.error]
     shown = [m.value for m in (*at.markdown, *at.caption, *at.info, *at.warning, *at.error)]
     assert not [s for s in shown if "⟦" in s], "a text key has no text"
+    # every URL parameter a test passes must be one the page takes (ui.py says when it is not)
+    refused = [w.value for w in at.warning if w.value.startswith(BAD_LINK_PREFIXES)]
+    assert not refused, refused
+
+
+#: How ui.py's warning about a URL value a widget refused begins, in each language.
+BAD_LINK_PREFIXES = tuple(text.split("{")[0] for text in TEXT["common.bad_link"])
 
 
 def markdown_tables(at: AppTest) -> list[pd.DataFrame]:

@@ -6,7 +6,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from derivs import ACTIVATIONS
 from derivs.i18n import TEXT, language_from_locale, t
+from derivs.playground import plain_markdown
+from tests.apptest_support import BAD_LINK_PREFIXES, assert_clean, open_page
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"\{(\w+)")
@@ -34,6 +37,67 @@ def test_language_deep_link_opens_chinese():
     assert not at.exception
     assert at.radio(key="lang").value == "zh"
     assert at.title[0].value == t("app.title", "zh")
+
+
+def test_language_code_in_a_link_works_too():
+    at = run_app(lang="zh")
+    assert_clean(at)
+    assert at.radio(key="lang").value == "zh"
+    assert at.title[0].value == t("app.title", "zh")
+
+
+def refused(at) -> list[str]:
+    return [w.value for w in at.warning if w.value.startswith(BAD_LINK_PREFIXES)]
+
+
+def test_an_unknown_language_in_a_link_is_reported():
+    at = run_app(lang="klingon")
+    assert not at.exception
+    assert at.radio(key="lang").value == "en"
+    assert refused(at) == [t("common.bad_link", "en", name="lang", value="klingon")]
+
+
+# One bad value per kind of URL-bound widget: Streamlit drops each silently; the page must say so.
+BAD_LINKS = [
+    ("activations", "act", "Nope"),  # selectbox: not an option
+    ("activations", "act_x0", "abc"),  # slider: not a number
+    ("activations", "act_x0", "1e9"),  # slider: out of range
+    ("activations", "act_overlay", "maybe"),  # toggle
+    ("activations", "act_compare", ["ReLU", "Nope"]),  # multiselect: one of two unknown
+    ("softmax", "smx_T", "6"),  # select_slider: not one of its steps
+    ("gradcheck", "gc_xe", "abc"),  # number input
+    ("playground", "fn_hi", "1e9"),  # number input: out of range
+]
+
+
+@pytest.mark.parametrize(("page", "key", "value"), BAD_LINKS)
+def test_a_link_value_the_page_cannot_use_is_reported(page, key, value):
+    at = open_page(page, **{key: value})
+    assert not at.exception
+    shown = " & ".join(value) if isinstance(value, list) else value
+    expected = t("common.bad_link", "en", name=key, value=plain_markdown(shown))
+    assert refused(at) == [expected]
+    # the same in Chinese
+    zh = open_page(page, "zh", **{key: value})
+    assert refused(zh) == [t("common.bad_link", "zh", name=key, value=plain_markdown(shown))]
+
+
+def test_markdown_in_a_refused_link_value_is_shown_not_rendered():
+    at = open_page("activations", act="[click](http://evil.example)")
+    (warning,) = refused(at)
+    assert r"\[click\]\(http\:\/\/evil\.example\)" in warning
+
+
+def test_a_good_link_and_later_changes_raise_no_report():
+    """Once a widget has state, the URL lags behind the user's own change for one run: that is
+    not a refused link."""
+    at = open_page("activations", act="ReLU", act_x0="2.5", act_overlay="true",
+                   act_compare=[ACTIVATIONS["tanh"].label, ACTIVATIONS["gelu"].label])
+    assert_clean(at)
+    at.selectbox(key="act").set_value("tanh").run()
+    at.slider(key="act_x0").set_value(-1.0).run()
+    assert_clean(at)
+    assert at.selectbox(key="act").value == "tanh"
 
 
 def test_switching_language_rerenders_in_chinese():

@@ -13,6 +13,9 @@ TEXT = {
     "common.controls": ("Controls", "控制"),
     "common.share": ("The address bar holds every control on this page: copy it to share this exact view.",
                      "地址栏保存了本页的全部设置:复制链接即可分享当前视图。"),
+    "common.bad_link": ("This link sets {name} = {value}, which this page cannot use, so it "
+                        "shows the default instead.",
+                        "链接中的 {name} = {value} 在本页无效,因此显示的是默认值。"),
     "common.source": ("The numpy code that runs", "实际运行的 numpy 代码"),
     "common.analytic": ("analytic", "解析"),
     "common.numerical": ("numerical", "数值"),

@@ -186,6 +186,26 @@ def test_custom_logits_survive_a_look_at_a_preset(page, page_log, app_url):
     page_log.assert_clean()
 
 
+def test_a_bad_link_is_reported_and_a_later_move_is_not(page, page_log, app_url):
+    """Streamlit drops act=Nope and x0=abc silently; the page says so, once. A slider move
+    afterwards (when the URL lags one run behind the widget) reports nothing."""
+    open_page(page, f"{app_url}/activations?act=Nope&act_x0=abc")
+    alerts = page.locator("[data-testid=stAlert]", has_text=t("common.bad_link", "en",
+                                                              name="x", value="y")[:14])
+    alerts.first.wait_for(timeout=LOAD_TIMEOUT)
+    texts = sorted(alerts.all_inner_texts())
+    assert len(texts) == 2 and "act = Nope" in texts[0] and "act_x0 = abc" in texts[1]
+    page.locator(slider("act_x0")).focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => location.search.includes('act_x0=1.01')",
+                           timeout=CHANGE_TIMEOUT)
+    wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
+    # the probe's own report is gone with its rerun; the sidebar's stays until the page reruns
+    assert not [x for x in alerts.all_inner_texts() if "act_x0" in x]
+    assert_no_exception(page)
+    page_log.assert_clean()
+
+
 def test_switching_language_keeps_the_view(page, page_log, app_url):
     open_page(page, f"{app_url}/softmax?smx_z0=2.5")
     page.wait_for_function(f"() => ({chart_values('smx_probabilities_chart')})() !== null",
