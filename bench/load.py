@@ -249,6 +249,13 @@ def main(argv=None) -> int:
     for e in sorted(set(errors))[:20]:
         print("error:", e)
     unbounded = [c for c in caches if not c["bounded"]]
+    # a pass whose page loads took all of --seconds measured nothing: that is no pass
+    unmeasured = [name for name, r in (("single", single), ("load", many),
+                                       ("load, 2nd pass", again)) if not r["presses"]]
+    if unmeasured:
+        print(f"FAILED: no timed press in {', '.join(unmeasured)} (page loads took the whole "
+              f"--seconds {args.seconds:g}; give it longer)")
+        return 1
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"single": single, "load": many, "again": again,
