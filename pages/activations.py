@@ -180,10 +180,9 @@ def readout(view: View) -> None:
          ui.band_text(float(relative_error(analytic, numerical)))
          if math.isfinite(numerical) else "—"),
     ]
-    table = [f"| {ui.tr('act.quantity')} | {ui.tr('act.value')} |", "|---|---|"]
-    table += [f"| {label} | {cell} |" for label, cell in rows]
     left, right = st.columns([3, 2])
-    left.markdown("\n".join(table))
+    left.markdown(ui.markdown_table([{ui.tr("act.quantity"): label, ui.tr("act.value"): cell}
+                                     for label, cell in rows]))
     right.markdown(ui.tr("act.method_formula", method=method.label))
     right.latex(method.formula)
     right.caption(ui.tr("act.bands"))
@@ -238,8 +237,8 @@ def kinks_section(view: View) -> None:
                 columns, (ui.tr("act.who"), ui.tr("act.differences")), (libraries, differences),
                 strict=True,
             ):
-                lines = [f"| {heading} | f′({kink.at:g}) |", "|---|---|"]
-                column.markdown("\n".join(lines + [f"| {a} | {b} |" for a, b in rows]))
+                column.markdown(ui.markdown_table([{heading: a, f"f′({kink.at:g})": b}
+                                                   for a, b in rows]))
             st.markdown(ui.tr("act.kink_central", left=f"{left_slope:g}", right=f"{right_slope:g}",
                               central=f"{central:g}"))
 

@@ -41,11 +41,6 @@ def _numbers(values) -> str:
     return ", ".join(f"{v:.4g}" for v in values)
 
 
-def _cell(text: str) -> str:
-    """Text for a markdown table cell: a bare | (as in max |J − Jᵀ|) would end the cell."""
-    return text.replace("|", r"\|")
-
-
 def _temperature_label(t: float) -> str:
     return f"{t:g}"
 
@@ -103,10 +98,10 @@ def properties_table(props, n: int, symbol: str, rank_shortfall_is_rounding: boo
         (ui.tr("smx.prop_rank", expected=n - 1), ui.tr("smx.measured_rank", rank=props.rank),
          rank_ok),
     ]
-    head = f"| {ui.tr('smx.col_property')} | {ui.tr('smx.col_measured')} | |\n|---|---|:-:|\n"
-    body = "".join(f"| {name} | {_cell(measured)} | {MARK[ok]} |\n" for name, measured, ok in rows)
+    table = ui.markdown_table([{ui.tr("smx.col_property"): name, ui.tr("smx.col_measured"): measured,
+                                "": MARK[ok]} for name, measured, ok in rows])
     eig = ui.tr("smx.eigenvalues", m=symbol, values=_numbers(props.eigenvalues_to_tolerance()))
-    return head + body + "\n" + eig
+    return table + "\n\n" + eig
 
 
 def lazy_section(label: str, key: str):

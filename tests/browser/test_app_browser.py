@@ -55,6 +55,13 @@ def chart_values(key: str, axis: str = "y", trace: int = 0) -> str:
     }}"""
 
 
+def shown_chart(page, key: str, timeout: float = LOAD_TIMEOUT) -> np.ndarray:
+    """The values of the chart with this key once it is drawn (while Streamlit swaps the chart
+    element during a redraw, there is none to read)."""
+    page.wait_for_function(f"() => ({chart_values(key)})() !== null", timeout=timeout)
+    return np.array(page.evaluate(chart_values(key)))
+
+
 def open_page(page, url: str) -> None:
     page.goto(url, wait_until="domcontentloaded")
     wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
@@ -128,9 +135,7 @@ def test_page_loads_draws_and_is_screenshotted(page, page_log, app_url, url_path
 def test_keyboard_slider_redraws_chart_and_updates_url(page, page_log, app_url, url_path,
                                                        slider_key, chart_key, param):
     open_page(page, f"{app_url}/{url_path}")
-    page.wait_for_function(f"() => ({chart_values(chart_key)})() !== null",
-                           timeout=LOAD_TIMEOUT)
-    before = page.evaluate(chart_values(chart_key))
+    before = shown_chart(page, chart_key).tolist()
     page.locator(slider(slider_key)).focus()
     page.keyboard.press("ArrowRight")
     page.wait_for_function(
@@ -145,12 +150,10 @@ def test_keyboard_slider_redraws_chart_and_updates_url(page, page_log, app_url, 
 
 def test_deep_link_restores_softmax_view(page, page_log, app_url):
     open_page(page, f"{app_url}/softmax?smx_n=5&smx_z0=3")
-    page.wait_for_function(f"() => ({chart_values('smx_probabilities_chart')})() !== null",
-                           timeout=LOAD_TIMEOUT)
+    shown = shown_chart(page, "smx_probabilities_chart")
     assert page.locator(slider("smx_z0")).input_value() == "3"
     assert page.locator("[data-testid=stSlider] input[type=range]").count() >= 5
     expected = softmax([3.0, *CUSTOM_LOGITS[1:5]])
-    shown = np.array(page.evaluate(chart_values("smx_probabilities_chart")))
     np.testing.assert_allclose(shown, expected, rtol=1e-12)
     assert "smx_z0=3" in page.url and "smx_n=5" in page.url
     assert_no_exception(page)
@@ -177,9 +180,7 @@ def test_custom_logits_survive_a_look_at_a_preset(page, page_log, app_url):
     page.wait_for_function("() => location.search.includes('smx_z1=-3.5')",
                            timeout=CHANGE_TIMEOUT)
     wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
-    page.wait_for_function(f"() => ({chart_values('smx_probabilities_chart')})() !== null",
-                           timeout=CHANGE_TIMEOUT)
-    shown = np.array(page.evaluate(chart_values("smx_probabilities_chart")))
+    shown = shown_chart(page, "smx_probabilities_chart", CHANGE_TIMEOUT)
     np.testing.assert_allclose(shown, softmax([CUSTOM_LOGITS[0], -3.5, *CUSTOM_LOGITS[2:4]]),
                                rtol=1e-12)
     assert_no_exception(page)
@@ -208,8 +209,7 @@ def test_a_bad_link_is_reported_and_a_later_move_is_not(page, page_log, app_url)
 
 def test_switching_language_keeps_the_view(page, page_log, app_url):
     open_page(page, f"{app_url}/softmax?smx_z0=2.5")
-    page.wait_for_function(f"() => ({chart_values('smx_probabilities_chart')})() !== null",
-                           timeout=LOAD_TIMEOUT)
+    shown_chart(page, "smx_probabilities_chart")
     assert title(page) == t("smx.title", "en")
     page.locator("[data-testid=stSidebar] [data-testid=stRadio] label", has_text="中文").click()
     zh_title = t("smx.title", "zh")
@@ -255,8 +255,7 @@ def fresh_app_url():
 
 def test_deep_link_as_first_request_on_fresh_server(page, page_log, fresh_app_url):
     open_page(page, f"{fresh_app_url}/losses?lang={quote('中文')}&loss_p0=1.5")
-    page.wait_for_function(f"() => ({chart_values('loss_bars')})() !== null",
-                           timeout=LOAD_TIMEOUT)
+    shown_chart(page, "loss_bars")
     # the run went through app.py: the sidebar's language picker and navigation are there
     picker = page.locator("[data-testid=stSidebar] [data-testid=stRadio]")
     assert picker.count() == 1 and "中文" in picker.inner_text()
