@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-import ui
-from derivs.i18n import t
+from derivs_app import ui
+from derivs_app.i18n import t
 
 st.set_page_config(page_title="derivs", page_icon="∂", layout="wide")
 

@@ -50,7 +50,7 @@ _CACHE_DECORATOR = re.compile(
 def cache_audit(root: Path = bl.REPO_ROOT) -> list[dict]:
     """Every cache decorator in the app's code, and whether it has a bound."""
     found = []
-    for path in sorted([root / "app.py", root / "ui.py", *root.glob("pages/*.py"),
+    for path in sorted([root / "app.py", *root.glob("derivs_app/**/*.py"), *root.glob("pages/*.py"),
                         *root.glob("derivs/**/*.py")]):
         if not path.is_file():
             continue

@@ -1,6 +1,6 @@
 """derivs: the derivatives that make neural networks train, computed carefully in NumPy.
 
-The core never imports streamlit or plotly (plotting lives in ``derivs.plots``, imported only
+The core never imports streamlit or plotly (plotting lives in ``derivs_app.figures``, imported only
 by the app).
 """
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from derivs._stable import as_array
-from derivs.i18n import t
 
 
 @dataclass(frozen=True)
@@ -123,14 +123,30 @@ def numeric_jacobian(f, x, method="central", h=None):
     out_shape = np.shape(f(x))
     jac = np.empty(out_shape + x.shape)
     for j in np.ndindex(x.shape):
-        def along_j(t, j=j):  # f as a function of the one coordinate x_j
-            xt = x.astype(np.result_type(x, t), copy=True)
-            xt[j] = t
-            return np.asarray(f(xt))
-
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            jac[(...,) + j] = m.estimate(along_j, x[j], steps[j])
+            jac[(...,) + j] = m.estimate(partial(along, f, x, j, ...), x[j], steps[j])
     return jac
+
+
+def along(fn, base, k, index, t):
+    """fn(base with entry k replaced by t)[index], for every t at once (real or complex t).
+
+    The one "move one coordinate" helper: the Jacobian's columns, a loss as one prediction
+    moves, a softmax entry as one logit moves. fn may mix all entries (a loss sums them, softmax
+    normalises them), so it is called once per value of t. Returns shape t.shape + the shape of
+    fn(...)[index].
+
+    >>> along(np.sum, [1.0, 2.0, 3.0], 1, (), [0.0, 10.0])
+    array([ 4., 14.])
+    """
+    t = as_array(t)
+    dtype = np.result_type(t, np.float64)
+    values = []
+    for at in np.ndindex(t.shape):
+        moved = np.array(base, dtype=dtype)
+        moved[k] = t[at]
+        values.append(np.asarray(fn(moved))[index])
+    return np.array(values).reshape(t.shape + np.shape(values[0]))
 
 
 def relative_error(a, b):
@@ -266,23 +282,39 @@ def gradcheck(f, analytical, x, preset="pytorch", *, elementwise=False, method=N
     return CheckResult(p, method, x, a, n, abs_err, rel_err, passed, ok, _report(p, a, n, passed))
 
 
-def check_report(result: CheckResult, lang: str = "en") -> str:
-    """The check's report in English or Chinese: the verdict, then up to 5 failing entries with
-    numerical vs analytical side by side. ``CheckResult.message`` is the English one."""
-    return _report(result.preset, result.analytical, result.numerical, result.passed, lang)
+@dataclass(frozen=True)
+class Mismatch:
+    """One entry a check failed: where, the two values, and their relative error."""
+
+    index: tuple
+    numerical: float
+    analytical: float
+    rel_error: float
 
 
-def _report(p, a, n, passed, lang="en"):
+def mismatches(result: CheckResult, limit: int | None = 5) -> list[Mismatch]:
+    """The entries of ``result`` that failed, in index order, at most ``limit`` of them."""
+    return _mismatches(result.analytical, result.numerical, result.passed, limit)
+
+
+def _mismatches(a, n, passed, limit):
+    bad = list(zip(*np.nonzero(~passed), strict=True)) if a.ndim else ([()] if not passed else [])
+    return [Mismatch(tuple(int(i) for i in idx), float(n[idx]), float(a[idx]),
+                     float(relative_error(a[idx], n[idx])))
+            for idx in bad[:limit]]
+
+
+def _report(p, a, n, passed):
+    """The English report a notebook user reads in ``CheckResult.message``; the app builds its
+    own, in either language, from ``mismatches``."""
     if np.all(passed):
-        return t("check.agree", lang, preset=p.label, n=a.size)
-    bad = list(zip(*np.nonzero(~passed), strict=True)) if a.ndim else [()]
-    lines = [t("check.mismatch", lang, preset=p.label, bad=len(bad), n=a.size)]
-    for idx in bad[:5]:
-        lines.append(t("check.entry", lang, index=tuple(int(i) for i in idx),
-                       numerical=f"{n[idx]:.10g}", analytical=f"{a[idx]:.10g}",
-                       rel=f"{relative_error(a[idx], n[idx]):.2e}"))
-    if len(bad) > 5:
-        lines.append(t("check.more", lang, more=len(bad) - 5))
+        return f"{p.label}: numerical and analytical agree at all {a.size} entries."
+    bad = int(np.count_nonzero(~np.broadcast_to(passed, a.shape)))
+    lines = [f"{p.label}: mismatch at {bad} of {a.size} entries (numerical vs analytical):"]
+    lines += [f"  entry {m.index}: numerical {m.numerical:.10g} vs analytical {m.analytical:.10g} "
+              f"(relative error {m.rel_error:.2e})" for m in _mismatches(a, n, passed, 5)]
+    if bad > 5:
+        lines.append(f"  … and {bad - 5} more")
     return "\n".join(lines)
 
 

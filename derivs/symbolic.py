@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from derivs.activations import ACTIVATIONS, F, X
+from derivs.activations import ACTIVATIONS, X
 from derivs.losses import LOSSES
 
 _N_REGISTERED = 64  # bounds every cache below; the registries are far smaller
@@ -24,17 +24,6 @@ def _short_floats(expr: sp.Expr, digits: int = 5) -> sp.Expr:
 
 def latex(expr: sp.Expr) -> str:
     return sp.latex(_short_floats(expr))
-
-
-# sympy writes the conditions of a Piecewise in English; these are the Chinese words for them.
-_PIECEWISE_WORDS = {"zh": ((r"\text{for}\:", r"\text{当}\:"), (r"\text{otherwise}", r"\text{其他}"))}
-
-
-def localized_latex(tex: str, lang: str) -> str:
-    """tex with sympy's Piecewise words ("for", "otherwise") in the reader's language."""
-    for english, local in _PIECEWISE_WORDS.get(lang, ()):
-        tex = tex.replace(english, local)
-    return tex
 
 
 @lru_cache(maxsize=_N_REGISTERED)
@@ -125,7 +114,3 @@ def softmax_latex() -> dict[str, str]:
         "vjp": rf"(J^{{\top}} v)_i = {sp.latex(vjp_i)}",
     }
 
-
-def output_symbol_latex() -> str:
-    """How the symbol for f's own output prints in the notes' forms (σ(1−σ) etc.)."""
-    return sp.latex(F)

@@ -10,21 +10,19 @@ from functools import partial
 
 import streamlit as st
 
-import ui
 from derivs import ACTIVATIONS, METHODS, Activation, numeric_derivative, relative_error
-from derivs.activations import (
+from derivs.activations import df_from_output, one_sided_slopes, output_form_collapse
+from derivs.numeric import finite_difference_trouble
+from derivs.symbolic import activation_latex, derivative_at_kink, latex, slope_is_exactly_zero
+from derivs_app import ui
+from derivs_app.figures import Panel, activation_figure, compare_figure, output_form_figure
+from derivs_app.views.activations import (
     activation_grid,
-    df_from_output,
     flat_zones,
-    one_sided_slopes,
-    output_form_collapse,
     peak,
     plot_grid,
     tangent_segment,
 )
-from derivs.numeric import finite_difference_trouble
-from derivs.plots import Panel, activation_figure, compare_figure, output_form_figure
-from derivs.symbolic import activation_latex, derivative_at_kink, latex, slope_is_exactly_zero
 
 WIDEN = (1, 2, 5, 10)  # the plotted range is the record's plot_range times this
 STEPS = tuple(float(f"1e{e}") for e in range(-16, 1))  # h = 1e-16 … 1, one per decade

@@ -3,11 +3,11 @@
 import numpy as np
 import streamlit as st
 
-import ui
-from derivs import CHECK_PRESETS, METHODS, plots
-from derivs.bugs import BUGS
+from derivs import CHECK_PRESETS, METHODS
 from derivs.snippets import CheckSpec, file_name, numpy_snippet, torch_snippet
-from derivs.targets import (
+from derivs_app import figures, ui
+from derivs_app.views.bugs import BUGS
+from derivs_app.views.lab import (
     CUSTOM,
     KINK_PROBES,
     LOG_STEP_RESOLUTION,
@@ -29,7 +29,7 @@ PRESET_OPTIONS = [CUSTOM, *CHECK_PRESETS]
 KINKED = [name for name, t in TARGETS.items() if t.kinks]
 PROBES = {where: "k" if steps == 0 else f"k {'+' if steps > 0 else '−'} {abs(steps):g}h"
           for where, steps in KINK_PROBES.items()}
-BUG_COLOURS = {"buggy": plots.COLOURS["notes"], "correct": plots.COLOURS["numerical"]}
+BUG_COLOURS = {"buggy": figures.COLOURS["notes"], "correct": figures.COLOURS["numerical"]}
 #: The settings the kink explorer and the bug hunt were last drawn with (None while the whole
 #: page is being drawn): the check's fragment compares its own against them.
 DRAWN_WITH = "gc_drawn_with"
@@ -184,7 +184,7 @@ def _step_section(target, x, method, h, dtype):
     st.header(ui.tr("gc.step_title"))
     curves = error_curves(target.f, target.df, x, dtype)
     names = {m: METHODS[m].label for m in curves.curves}
-    fig = plots.error_vs_step_figure(
+    fig = figures.error_vs_step_figure(
         curves, names=names, selected=method, current_h=h,
         title=ui.tr("gc.step_chart", label=target.label, x=_num(x), dtype=np.dtype(dtype).name),
         x=ui.tr("gc.axis_h"),
@@ -237,7 +237,7 @@ def _kink_section(settings):
             _show_problems(chosen)
         else:
             view = stencil_view(target.f, chosen, target.kinks)
-            fig = plots.stencil_figure(
+            fig = figures.stencil_figure(
                 view, title=ui.tr("gc.stencil_chart", label=target.label, x=_num(chosen.x),
                                   method=METHODS[method].label, h=f"{h:.2g}"),
                 x="x", f_name="f", numerical_name=ui.tr("gc.slope_numerical",
@@ -299,7 +299,7 @@ def _bug_section(dtype):
         curves = {"buggy": bug.buggy_df} | ({"correct": bug.correct_df} if reveal else {})
         swept = scan(bug.f, curves, bug.x_range, method, dtype)
         names = {k: ui.tr(f"gc.bug_{k}") for k in swept.rel_errors}
-        fig = plots.scan_figure(
+        fig = figures.scan_figure(
             swept.x, {names[k]: v for k, v in swept.rel_errors.items()},
             {names[k]: BUG_COLOURS[k] for k in names}, floor=swept.floor,
             title=ui.tr("gc.scan_chart", method=METHODS[method].label),

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-import ui
 from derivs.symbolic import activation_latex, loss_latex, softmax_latex
+from derivs_app import ui
 
 
 def render() -> None:

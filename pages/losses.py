@@ -11,19 +11,13 @@ from functools import lru_cache
 
 import streamlit as st
 
-import ui
 from derivs import LOSSES, error_band, gradcheck
-from derivs.i18n import LANGUAGES, t
-from derivs.losses import (
-    INPUT_RANGES,
-    loss_sweep,
-    sigmoid_output_gradients,
-    softmax_ce_chain,
-    sweep_grid,
-)
-from derivs.numeric import check_report
-from derivs.plots import gradient_bars, loss_sweep_figure, sigmoid_loss_gradients_figure
+from derivs.losses import sigmoid_output_gradients, softmax_ce_chain
 from derivs.symbolic import loss_latex
+from derivs_app import ui
+from derivs_app.figures import gradient_bars, loss_sweep_figure, sigmoid_loss_gradients_figure
+from derivs_app.i18n import LANGUAGES, check_report, t
+from derivs_app.views.losses import INPUT_RANGES, loss_sweep, sweep_grid
 
 PRESET = "pytorch"  # the check whose verdict the page shows
 N_MIN, N_MAX, N_DEFAULT = 2, 6, 3

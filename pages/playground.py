@@ -7,10 +7,10 @@ ever goes to derivs.expression.parse_expression, here or in the sandbox's worker
 import numpy as np
 import streamlit as st
 
-import ui
-from derivs import plots
 from derivs.expression import FUNCTIONS, ExpressionError, parse_expression
-from derivs.playground import (
+from derivs.sandbox import warm_up
+from derivs_app import figures, ui
+from derivs_app.views.playground import (
     ATOL,
     DEFAULT_FORMULA,
     EXAMPLES,
@@ -30,7 +30,6 @@ from derivs.playground import (
     probe,
     refusal_kind,
 )
-from derivs.sandbox import warm_up
 
 # --- small display helpers (formatting only) ---------------------------------------------------
 
@@ -134,7 +133,7 @@ def _controls():
 
 
 def _plot_section(plotted, at) -> None:
-    fig = plots.function_figure(
+    fig = figures.function_figure(
         plotted.x, plotted.f, plotted.df, plotted.numerical,
         f_name=ui.tr("fn.f"), df_name=ui.tr("fn.df"), numerical_name=ui.tr("fn.numerical"),
         undefined=plotted.undefined, undefined_name=ui.tr("fn.undefined_name"),
@@ -234,7 +233,7 @@ def _check_section(f_expr, df_expr, plotted, lo: float, hi: float) -> None:
         return
     result = check_derivative(f_expr, df_expr, mine, plotted, lo, hi)
     _verdict(result, lo, hi)
-    fig = plots.derivative_check_figure(
+    fig = figures.derivative_check_figure(
         plotted.x, plotted.df, result.mine, true_name=ui.tr("fn.check_true"),
         mine_name=ui.tr("fn.check_mine"), regions=result.regions,
         region_name=ui.tr("fn.check_region"), kinks=result.kinks,

@@ -10,17 +10,9 @@ figures on screen.
 
 import streamlit as st
 
-import ui
-from derivs import METHODS, error_band, plots
+from derivs import METHODS, error_band
 from derivs.softmax import (
-    CUSTOM_LOGITS,
-    LOGIT_PRESETS,
-    LOGIT_RANGE,
-    N_RANGE,
-    TEMPERATURES,
-    VJP_RANGE,
     jacobian_properties,
-    preset_logits,
     softmax,
     softmax_jacobian,
     softmax_jacobian_check,
@@ -29,6 +21,16 @@ from derivs.softmax import (
     softmax_vjp_check,
 )
 from derivs.symbolic import softmax_latex
+from derivs_app import figures, ui
+from derivs_app.views.softmax import (
+    CUSTOM_LOGITS,
+    LOGIT_PRESETS,
+    LOGIT_RANGE,
+    N_RANGE,
+    TEMPERATURES,
+    VJP_RANGE,
+    preset_logits,
+)
 
 CUSTOM = "custom"
 #: Language-neutral labels: a bound selectbox keeps the label in the URL.
@@ -122,7 +124,7 @@ def properties_section(jac, n: int) -> None:
 
 def decomposition_section(z, temperature: float, jac, show_values: bool) -> None:
     diag_term, outer_term = softmax_jacobian_terms(z, temperature)
-    fig = plots.matrix_row_figure(
+    fig = figures.matrix_row_figure(
         [diag_term, outer_term, jac], titles=["diag(s) / T", "s sᵀ / T", "J = diag(s)/T − s sᵀ/T"],
         show_values=show_values)
     ui.chart(fig, key="smx_terms_chart")
@@ -135,7 +137,7 @@ def numerical_section(z, temperature: float, show_values: bool) -> None:
                        width=320)
     check = softmax_jacobian_check(z, temperature, method)
     i, j = check.worst_entry
-    fig = plots.matrix_row_figure(
+    fig = figures.matrix_row_figure(
         [check.analytical, check.numerical, check.abs_difference],
         titles=[ui.tr("smx.analytic_J"), ui.tr("smx.numerical_J"), ui.tr("smx.abs_difference")],
         show_values=show_values, difference_last=True, height=440)
@@ -161,10 +163,10 @@ def notes_section(z, temperature: float, s, jac, show_values: bool) -> None:
     # each on its own colour scale: M can be 10⁸ times larger than J (small T)
     left, right = st.columns(2)
     with left:
-        ui.chart(plots.matrix_heatmap(notes, show_values=show_values,
+        ui.chart(figures.matrix_heatmap(notes, show_values=show_values,
                                       title=ui.tr("smx.notes_M")), key="smx_notes_chart")
     with right:
-        ui.chart(plots.jacobian_heatmap(jac, s, temperature, show_values=show_values,
+        ui.chart(figures.jacobian_heatmap(jac, s, temperature, show_values=show_values,
                                         title="J", height=400), key="smx_notes_jacobian_chart")
     st.markdown(properties_table(jacobian_properties(notes), len(z), "M",
                                  rank_shortfall_is_rounding=False))
@@ -183,7 +185,7 @@ def vjp_section(z, temperature: float) -> None:
     check = softmax_vjp_check(z, v, temperature)
     with chart:
         st.subheader(ui.tr("smx.vjp_chart"))
-        fig = plots.vjp_bars(check.fast, check.explicit, fast_name=ui.tr("smx.vjp_fast"),
+        fig = figures.vjp_bars(check.fast, check.explicit, fast_name=ui.tr("smx.vjp_fast"),
                              explicit_name=ui.tr("smx.vjp_explicit"), y="Jᵀv")
         ui.chart(fig, key="smx_vjp_chart")
         st.markdown(ui.tr("smx.vjp_difference", diff=check.max_abs_difference,
@@ -203,10 +205,10 @@ def live_view(preset: str, n: int, seed: int, temperature: float) -> None:
     show_values = len(z) <= VALUES_IN_CELLS_UP_TO
     with bars:
         st.subheader(ui.tr("smx.probabilities"))
-        ui.chart(plots.probability_bars(s, y="s"), key="smx_probabilities_chart")
+        ui.chart(figures.probability_bars(s, y="s"), key="smx_probabilities_chart")
     with heatmap:
         st.subheader(ui.tr("smx.jacobian"))
-        ui.chart(plots.jacobian_heatmap(jac, s, temperature, show_values=show_values),
+        ui.chart(figures.jacobian_heatmap(jac, s, temperature, show_values=show_values),
                  key="smx_jacobian_chart")
         st.caption(ui.tr("smx.hover_hint"))
     if preset == "overflow":

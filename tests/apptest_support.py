@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from derivs.i18n import TEXT
+from derivs_app.i18n import TEXT
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,8 +7,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from derivs import ACTIVATIONS
-from derivs.i18n import TEXT, language_from_locale, t
-from derivs.playground import plain_markdown
+from derivs.symbolic import activation_latex
+from derivs_app.i18n import TEXT, language_from_locale, localized_latex, t
+from derivs_app.views.playground import plain_markdown
 from tests.apptest_support import BAD_LINK_PREFIXES, assert_clean, open_page
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,3 +132,14 @@ def test_language_from_browser_locale(locale, expected):
 
 def test_unknown_text_key_is_visible_not_silent():
     assert t("no.such.key") == "⟦no.such.key⟧"
+
+
+def test_piecewise_words_are_localized_and_nothing_else_changes():
+    df = activation_latex("relu6")["df"]
+    zh = localized_latex(df, "zh")
+    assert zh.count(r"\text{当}") == df.count(r"\text{for}") == 2
+    assert zh.count(r"\text{其他}") == df.count(r"\text{otherwise}") == 1
+    # translating back gives the original: only the words changed, not the maths
+    back = zh.replace(r"\text{当}", r"\text{for}").replace(r"\text{其他}", r"\text{otherwise}")
+    assert back == df
+    assert localized_latex(df, "en") == df

@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 
 from derivs import CHECK_PRESETS, METHODS, gradcheck, numeric_derivative
-from derivs.bugs import BUGS
 from derivs.snippets import CheckSpec, file_name, numpy_snippet, torch_snippet, torch_tolerances
-from derivs.targets import (
+from derivs_app.views.bugs import BUGS
+from derivs_app.views.lab import (
     CUSTOM,
     ERROR_FLOOR,
     TARGETS,
@@ -184,7 +184,7 @@ def test_notes_errata_bugs_are_off_by_their_factor():
 
 
 def test_every_bug_has_text_in_both_languages():
-    from derivs.i18n import TEXT
+    from derivs_app.i18n import TEXT
 
     for bug in BUGS.values():
         for key in (bug.hint_key, bug.explanation_key):
@@ -195,7 +195,7 @@ def test_every_bug_has_text_in_both_languages():
 def test_i18n_pairs_share_placeholders():
     import string
 
-    from derivs.i18n.gradcheck import TEXT
+    from derivs_app.i18n.gradcheck import TEXT
 
     def fields(s):
         return {f for _, f, _, _ in string.Formatter().parse(s) if f}

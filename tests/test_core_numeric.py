@@ -21,7 +21,7 @@ from derivs import (
     relative_error,
     step_error_curve,
 )
-from derivs.numeric import check_report
+from derivs_app.i18n import check_report
 
 EPS = float(np.finfo(np.float64).eps)
 _sig = derivs.ACTIVATIONS["sigmoid"]

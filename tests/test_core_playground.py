@@ -1,4 +1,4 @@
-"""derivs.playground: the data behind the "Your own function" page, against Python's math."""
+"""derivs_app.views.playground: the data behind the "Your own function" page, against Python's math."""
 
 import math
 
@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from derivs.expression import ExpressionError, derivative, parse_expression
-from derivs.playground import (
+from derivs.sandbox import SymbolicLimitError, SymbolicTimeout
+from derivs_app.views.playground import (
     caret_excerpt,
     check_derivative,
     curves,
@@ -16,7 +17,6 @@ from derivs.playground import (
     probe,
     refusal_kind,
 )
-from derivs.sandbox import SymbolicLimitError, SymbolicTimeout
 
 
 def formula(text):

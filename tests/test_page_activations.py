@@ -17,19 +17,17 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from derivs import ACTIVATIONS, METHODS, numeric_derivative
-from derivs.activations import (
+from derivs.activations import df_from_output, one_sided_slopes, output_form_collapse
+from derivs.numeric import finite_difference_trouble
+from derivs.symbolic import derivative_at_kink, slope_is_exactly_zero
+from derivs_app.i18n import t
+from derivs_app.views.activations import (
     activation_grid,
-    df_from_output,
     flat_zones,
-    one_sided_slopes,
-    output_form_collapse,
     peak,
     plot_grid,
     tangent_segment,
 )
-from derivs.i18n import t
-from derivs.numeric import finite_difference_trouble
-from derivs.symbolic import derivative_at_kink, slope_is_exactly_zero
 from tests.apptest_support import assert_clean, decode, open_page
 
 KINKS = [(name, k.at) for name, act in ACTIVATIONS.items() for k in act.kinks]

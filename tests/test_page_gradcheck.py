@@ -7,9 +7,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from derivs import CHECK_PRESETS, METHODS, numeric_derivative
-from derivs.bugs import BUGS
-from derivs.i18n import TEXT
-from derivs.targets import ERROR_FLOOR, TARGETS
+from derivs_app.i18n import TEXT
+from derivs_app.views.bugs import BUGS
+from derivs_app.views.lab import ERROR_FLOOR, TARGETS
 from tests.apptest_support import assert_clean, decode, markdown_tables, open_page
 from tests.apptest_support import chart_specs as charts
 

@@ -10,15 +10,9 @@ from scipy import special
 from streamlit.testing.v1 import AppTest
 
 from derivs import LOSSES, gradcheck, numeric_derivative, numeric_jacobian
-from derivs.i18n import TEXT, t
-from derivs.losses import (
-    INPUT_RANGES,
-    loss_sweep,
-    sigmoid_output_gradients,
-    softmax_ce_chain,
-    sweep_grid,
-)
-from derivs.numeric import check_report
+from derivs.losses import sigmoid_output_gradients, softmax_ce_chain
+from derivs_app.i18n import TEXT, check_report, t
+from derivs_app.views.losses import INPUT_RANGES, loss_sweep, sweep_grid
 from tests.apptest_support import assert_clean, decode, markdown_tables, open_page
 
 NOTES_LOSSES = [name for name, loss in LOSSES.items() if loss.notes_grad is not None]

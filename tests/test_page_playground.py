@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import derivs.playground
-from derivs.i18n import t
+import derivs_app.views.playground
 from derivs.sandbox import SymbolicLimitError, SymbolicTimeout
+from derivs_app.i18n import t
 from tests.apptest_support import assert_clean, decode, open_page
 from tests.apptest_support import chart_specs as charts
 
@@ -147,7 +147,7 @@ def test_a_timeout_is_said_plainly_and_f_is_still_plotted(monkeypatch):
     # A warm worker differentiates x^5 − 2x² in ~5 ms, and its start-up is not charged to the
     # limit, so the limit must meet a formula whose derivative really is slow: 29 nested sigmoids
     # (its f′ has ~2^29 terms unless shared) take far longer than 0.5 s.
-    monkeypatch.setattr(derivs.playground, "SYMBOLIC_TIMEOUT", 0.5)
+    monkeypatch.setattr(derivs_app.views.playground, "SYMBOLIC_TIMEOUT", 0.5)
     nested = "sigmoid(" * 29 + "x" + ")" * 29
     at = run_page(fn=nested, fn_mine="5*x^4 - 4*x")
     assert not at.exception
@@ -166,11 +166,11 @@ def test_a_timeout_on_the_learners_derivative_is_said_plainly(monkeypatch):
         raise SymbolicTimeout("the worker was stopped after 5 s")
 
     # formula_latex is cached per text: a text no other test uses reaches the worker call
-    monkeypatch.setattr(derivs.playground, "run_limited", too_slow)
+    monkeypatch.setattr(derivs_app.views.playground, "run_limited", too_slow)
     at = run_page(fn="x^5", fn_mine="5*x^4 + 0*x")
     assert not at.exception
     assert [w.value for w in at.warning] == [
-        t("fn.mine_timeout", seconds=f"{derivs.playground.SYMBOLIC_TIMEOUT:g}")
+        t("fn.mine_timeout", seconds=f"{derivs_app.views.playground.SYMBOLIC_TIMEOUT:g}")
     ]
 
 
@@ -178,7 +178,7 @@ def test_a_limit_is_said_plainly_with_its_reason(monkeypatch):
     def over_the_limit(*args, **kwargs):
         raise SymbolicLimitError("the symbolic derivative needed more than 512 MB of memory")
 
-    monkeypatch.setattr(derivs.playground, "analyse", over_the_limit)
+    monkeypatch.setattr(derivs_app.views.playground, "analyse", over_the_limit)
     at = run_page(fn="x^7")
     assert not at.exception
     (warning,) = at.warning

@@ -16,15 +16,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from derivs.i18n.softmax import TEXT
 from derivs.softmax import (
-    CUSTOM_LOGITS,
-    LOGIT_PRESETS,
-    LOGIT_RANGE,
-    N_RANGE,
-    TEMPERATURES,
     jacobian_properties,
-    preset_logits,
     softmax,
     softmax_jacobian,
     softmax_jacobian_check,
@@ -35,6 +28,15 @@ from derivs.softmax import (
     softmax_vjp_explicit,
 )
 from derivs.symbolic import softmax_latex
+from derivs_app.i18n.softmax import TEXT
+from derivs_app.views.softmax import (
+    CUSTOM_LOGITS,
+    LOGIT_PRESETS,
+    LOGIT_RANGE,
+    N_RANGE,
+    TEMPERATURES,
+    preset_logits,
+)
 from tests.apptest_support import assert_clean, open_page
 
 ROOT = Path(__file__).resolve().parent.parent

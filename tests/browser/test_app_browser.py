@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 
 from bench.browserlib import StreamlitServer, screenshot, wait_for_app_idle
-from derivs.i18n import LANGUAGES, t
-from derivs.softmax import CUSTOM_LOGITS, softmax
+from derivs.softmax import softmax
+from derivs_app.i18n import LANGUAGES, t
+from derivs_app.views.softmax import CUSTOM_LOGITS
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ".js-plotly-plot .main-svg"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from derivs.numeric import CheckResult, mismatches
+
 LANGUAGES = {"en": "English", "zh": "中文"}
 DEFAULT_LANGUAGE = "en"
 
@@ -40,3 +42,29 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **fmt) -> str:
 def language_from_locale(locale: str | None) -> str:
     """'zh' for any Chinese browser locale (zh, zh-CN, zh-TW, ...), else English."""
     return "zh" if (locale or "").lower().startswith("zh") else DEFAULT_LANGUAGE
+
+
+# sympy writes the conditions of a Piecewise in English; these are the Chinese words for them.
+_PIECEWISE_WORDS = {"zh": ((r"\text{for}\:", r"\text{当}\:"), (r"\text{otherwise}", r"\text{其他}"))}
+
+
+def localized_latex(tex: str, lang: str) -> str:
+    """tex with sympy's Piecewise words ("for", "otherwise") in the reader's language."""
+    for english, local in _PIECEWISE_WORDS.get(lang, ()):
+        tex = tex.replace(english, local)
+    return tex
+
+
+def check_report(result: CheckResult, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The gradient check's report in lang: the verdict, then up to 5 failing entries with
+    numerical vs analytical side by side. In English it is ``CheckResult.message`` itself."""
+    p, size = result.preset, result.analytical.size
+    if result.ok:
+        return t("check.agree", lang, preset=p.label, n=size)
+    failed = mismatches(result, limit=None)
+    lines = [t("check.mismatch", lang, preset=p.label, bad=len(failed), n=size)]
+    lines += [t("check.entry", lang, index=m.index, numerical=f"{m.numerical:.10g}",
+                analytical=f"{m.analytical:.10g}", rel=f"{m.rel_error:.2e}") for m in failed[:5]]
+    if len(failed) > 5:
+        lines.append(t("check.more", lang, more=len(failed) - 5))
+    return "\n".join(lines)

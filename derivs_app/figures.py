@@ -334,7 +334,7 @@ def _log_range(values, floor: float, top: float) -> list[float]:
 def error_vs_step_figure(curves, *, names: dict, selected: str, current_h: float | None,
                          title: str, x: str, y: str, best_name: str, slope_name: str,
                          floor_name: str, h_name: str) -> go.Figure:
-    """Error against h on log-log axes, one line per method, from derivs.targets.error_curves.
+    """Error against h on log-log axes, one line per method, from derivs_app.views.lab.error_curves.
 
     Each method gets a star at its best h and dotted guides of its theoretical slopes (order on
     the right, −1 on the left); errors at the floor (often exactly 0) sit on a dashed line.

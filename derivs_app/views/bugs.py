@@ -33,7 +33,7 @@ from derivs.activations import (
     tanh_f,
 )
 from derivs.losses import cross_entropy_notes_grad, mse_notes_grad
-from derivs.targets import loss_component
+from derivs_app.views.lab import loss_component
 
 # --- the buggy derivatives, one slip each ------------------------------------------------------
 

@@ -21,7 +21,6 @@ from functools import partial
 
 import numpy as np
 
-from derivs._stable import as_array
 from derivs.activations import ACTIVATIONS, Kink
 from derivs.losses import LOSSES
 from derivs.numeric import (
@@ -29,6 +28,7 @@ from derivs.numeric import (
     GOOD,
     CheckPreset,
     CheckResult,
+    along,
     get_method,
     gradcheck,
     numeric_derivative,
@@ -38,21 +38,6 @@ from derivs.numeric import (
 from derivs.softmax import softmax, softmax_jacobian
 
 # --- moving one entry: losses and softmax as scalar functions --------------------------------
-
-
-def along(fn, base, k, index, t):
-    """fn(base with entry k replaced by t)[index], for every t at once (real or complex t).
-
-    fn reduces or mixes all entries (a loss sums them, softmax normalises them), so it is
-    called once per value of t.
-    """
-    t = as_array(t)
-    out = np.empty(t.shape, dtype=np.result_type(t, np.float64))
-    for at in np.ndindex(t.shape):
-        moved = np.array(base, dtype=out.dtype)
-        moved[k] = t[at]
-        out[at] = np.asarray(fn(moved))[index]
-    return out
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,10 @@ import inspect
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-import derivs.plots  # noqa: F401  (loaded before the gc.freeze below, like the rest)
+import derivs_app.figures  # noqa: F401  (loaded before the gc.freeze below, like the rest)
 from derivs import error_band
-from derivs.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_from_locale, t
-from derivs.playground import plain_markdown
-from derivs.symbolic import localized_latex
+from derivs_app.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_from_locale, localized_latex, t
+from derivs_app.views.playground import plain_markdown
 
 # Streamlit runs a full gc.collect() after every rerun (runner.postScriptGC), and its cost grows
 # with every object alive in the process: sympy, scipy and plotly leave hundreds of thousands.
