@@ -39,8 +39,6 @@ __all__ = [
     "derivative",
     "to_latex",
     "to_numpy",
-    "DerivativeComparison",
-    "compare_derivatives",
 ]
 
 X = sympy.Symbol("x", real=True)
@@ -938,91 +936,3 @@ def to_numpy(expr: sympy.Expr) -> Callable[..., np.ndarray]:
         return y
 
     return evaluate
-
-
-@dataclass(frozen=True, eq=False)
-class DerivativeComparison:
-    """The result of checking a proposed derivative against the true one on a grid.
-
-    ``compared``: points where both are defined (and f is, when given). ``kinks``:
-    disagreements skipped because the true derivative jumps there (any value is a
-    convention at a kink). ``disagree``: the remaining points outside tolerance,
-    including points where only the proposed derivative is undefined.
-    """
-
-    x: np.ndarray
-    reference: np.ndarray
-    candidate: np.ndarray
-    compared: np.ndarray
-    disagree: np.ndarray
-    kinks: np.ndarray
-    counterexample: float | None
-    max_relative_error: float
-    agree: bool
-
-
-def compare_derivatives(
-    f: sympy.Expr,
-    candidate: sympy.Expr,
-    lo: float,
-    hi: float,
-    n: int = 801,
-    rtol: float = 1e-6,
-    atol: float = 1e-9,
-    *,
-    reference: sympy.Expr | None = None,
-    params: dict[str, float] | None = None,
-) -> DerivativeComparison:
-    """Check ``candidate`` (a user's f') against d f / dx on ``n`` points of [lo, hi].
-
-    ``reference`` is f' when already computed (``sandbox.analyse(...).df_expr``);
-    otherwise it is computed in a worker process (``sandbox.differentiate``). Agreement
-    is ``|cand - ref| <= atol + rtol * |ref|`` wherever f and f' are defined;
-    ``max_relative_error`` is |a - b| / max(|a|, |b|) over points where either exceeds
-    ``atol``.
-    """
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise ValueError(f"need finite lo < hi, got [{lo}, {hi}]")
-    if n < 2:
-        raise ValueError("need n >= 2 grid points")
-    params = params or {}
-    if reference is None:
-        from derivs.sandbox import differentiate  # here: sandbox imports this module
-
-        reference = differentiate(f)
-    ref_fn = to_numpy(reference)
-    x = np.linspace(lo, hi, n)
-    ref = ref_fn(x, **params)
-    cand = to_numpy(candidate)(x, **params)
-    domain = np.isfinite(ref) & np.isfinite(to_numpy(f)(x, **params))
-
-    close = np.abs(cand - ref) <= atol + rtol * np.abs(ref)
-    compared = domain & np.isfinite(cand)
-    disagree = domain & ~(np.isfinite(cand) & close)
-
-    # Where they disagree, look just either side: a jump in f' means a kink in f.
-    kinks = np.zeros(n, dtype=bool)
-    if disagree.any():
-        xs = x[disagree]
-        step = 1e-6 * np.maximum(1.0, np.abs(xs))
-        left, right = ref_fn(xs - step, **params), ref_fn(xs + step, **params)
-        scale = np.maximum(np.maximum(np.abs(left), np.abs(right)), 1.0)
-        kinks[disagree] = ~(np.abs(left - right) <= 1e-3 * scale)  # NaN counts as a jump
-        disagree &= ~kinks
-        compared &= ~kinks
-
-    magnitude = np.maximum(np.abs(cand), np.abs(ref))
-    scored = compared & (magnitude > atol)
-    relative = np.abs(cand - ref)[scored] / magnitude[scored]
-    first = np.flatnonzero(disagree)
-    return DerivativeComparison(
-        x=x,
-        reference=ref,
-        candidate=cand,
-        compared=compared,
-        disagree=disagree,
-        kinks=kinks,
-        counterexample=float(x[first[0]]) if first.size else None,
-        max_relative_error=float(relative.max()) if relative.size else 0.0,
-        agree=bool(compared.any() and not disagree.any()),
-    )

@@ -19,16 +19,16 @@ from functools import lru_cache
 import numpy as np
 import sympy
 
-from derivs.expression import (
-    DerivativeComparison,
-    ExpressionError,
-    compare_derivatives,
-    parse_expression,
-    to_latex,
-    to_numpy,
-)
+from derivs.expression import ExpressionError, parse_expression, to_latex, to_numpy
 from derivs.numeric import numeric_derivative, relative_error
-from derivs.sandbox import SymbolicLimitError, SymbolicTimeout, analyse, run_limited
+from derivs.sandbox import (
+    DerivativeComparison,
+    SymbolicLimitError,
+    SymbolicTimeout,
+    analyse,
+    compare_derivatives,
+    run_limited,
+)
 
 #: Limits of the symbolic work in the worker (read at call time, so a test can lower them).
 SYMBOLIC_TIMEOUT = 5.0
