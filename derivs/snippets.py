@@ -77,7 +77,7 @@ class _Inliner:
     def function(self, fn) -> str:
         """Inline fn (a plain function from derivs) and everything it refers to; its name."""
         name = fn.__name__
-        if name == "<lambda>" or fn.__closure__ or not fn.__module__.startswith("derivs"):
+        if name == "<lambda>" or fn.__closure__ or not _is_ours(fn):
             raise TypeError(f"only top-level derivs functions can be inlined, not {fn!r}")
         if not self._claim(name, fn):
             return name
@@ -107,6 +107,26 @@ class _Inliner:
         if value is None or isinstance(value, (bool, int, float, complex, str)):
             return repr(value)
         raise TypeError(f"cannot write {type(value).__name__} as source")
+
+
+def _is_ours(fn) -> bool:
+    """A plain function written in this project (the library or the app's lab), not numpy's."""
+    return isinstance(fn, types.FunctionType) and fn.__module__.split(".")[0] in _OURS
+
+
+_OURS = ("derivs", "derivs_app")
+
+
+def called_functions(*functions) -> list:
+    """functions, then every function of ours they refer to, breadth-first: all of our code that
+    runs when they run. The source viewer shows these, so it cannot drift from the code."""
+    found = list(functions)
+    for fn in found:  # grows while it is walked
+        for name in sorted(_names(fn.__code__)):
+            helper = fn.__globals__.get(name)
+            if _is_ours(helper) and helper not in found:
+                found.append(helper)
+    return found
 
 
 def _names(code) -> set[str]:

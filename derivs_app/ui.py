@@ -144,9 +144,11 @@ def band_colour(rel_err: float) -> str:
     return _BAND_COLOUR[error_band(rel_err)]
 
 
-def band_text(rel_err: float) -> str:
-    """The relative error coloured by its CS231n band, as Streamlit markdown."""
-    return f":{band_colour(rel_err)}[**{rel_err:.2e}** · {tr('band.' + error_band(rel_err))}]"
+def band_text(rel_err: float, band: str | None = None) -> str:
+    """The relative error coloured by its CS231n band (pass band when it is known already), as
+    Streamlit markdown."""
+    band = band or error_band(rel_err)
+    return f":{_BAND_COLOUR[band]}[**{rel_err:.2e}** · {tr('band.' + band)}]"
 
 
 def latex(tex: str) -> None:

@@ -3,25 +3,26 @@ at kinks, and the analytic slope against a numerical one at a probe x₀."""
 
 from __future__ import annotations
 
-import inspect
-import math
-from dataclasses import dataclass, fields
-from functools import partial
+from dataclasses import dataclass
 
 import streamlit as st
 
-from derivs import ACTIVATIONS, METHODS, Activation, numeric_derivative, relative_error
-from derivs.activations import df_from_output, one_sided_slopes, output_form_collapse
-from derivs.numeric import finite_difference_trouble
-from derivs.symbolic import activation_latex, derivative_at_kink, latex, slope_is_exactly_zero
+from derivs import ACTIVATIONS, METHODS, Activation
+from derivs.activations import df_from_output, output_form_collapse
+from derivs.snippets import called_functions
+from derivs.symbolic import activation_latex, latex
 from derivs_app import ui
 from derivs_app.figures import Panel, activation_figure, compare_figure, output_form_figure
 from derivs_app.views.activations import (
+    FLAT,
+    Curves,
+    Probe,
     activation_grid,
-    flat_zones,
+    curves,
+    kink_view,
     peak,
     plot_grid,
-    tangent_segment,
+    probe,
 )
 
 WIDEN = (1, 2, 5, 10)  # the plotted range is the record's plot_range times this
@@ -33,7 +34,6 @@ OUTPUT_FORM_RANGE = (0.0, 60.0)  # far enough right to see σ(1 − σ) hit 0 (x
 COMPARE_RANGE = (-5.0, 5.0)
 COMPARE_DEFAULT = ("sigmoid", "tanh", "relu")
 COMPARE_POINTS = 301  # up to 14 curves on one chart: fewer points keep the payload small
-FLAT = 0.01  # shade where |f′| < 1% of its largest value on the plot
 
 
 @dataclass(frozen=True)
@@ -47,20 +47,19 @@ class Settings:
     method: str
     h: float | None  # None: the method's default step
     overlay: bool
-
-    @property
-    def f(self):
-        return partial(self.act.f, **self.params)
+    curves: Curves  # f and f′ on the grid: computed once, not on every probe move
+    kinks: tuple  # KinkView of each kink, likewise
 
     def at(self, x0: float) -> View:
-        return View(**{field.name: getattr(self, field.name) for field in fields(self)}, x0=x0)
+        return View(self, probe(self.act, self.params, self.x, x0, self.method, self.h))
 
 
 @dataclass(frozen=True)
-class View(Settings):
-    """The sidebar's settings and the probe x₀ (set in the probe's fragment)."""
+class View:
+    """The sidebar's settings and the probe at x₀ (set in the probe's fragment)."""
 
-    x0: float
+    settings: Settings
+    probe: Probe
 
 
 def number(value: float) -> str:
@@ -95,7 +94,8 @@ def controls() -> Settings:
             h = ui.select_slider(ui.tr("common.step"), STEPS, key="act_h", default=DEFAULT_STEP,
                                  format_func=lambda s: f"{s:g}")
         overlay = ui.toggle(ui.tr("act.overlay"), "act_overlay")
-    return Settings(act, params, x, 0.01 * widen, method, h, overlay)
+    return Settings(act, params, x, 0.01 * widen, method, h, overlay, curves(act, x, params),
+                    tuple(kink_view(act, k, params) for k in act.kinks))
 
 
 def probe_controls(settings: Settings) -> float:
@@ -125,22 +125,17 @@ def formulas(settings: Settings) -> None:
     ui.latex(f"f'(x) = {tex['df']}")
 
 
-def curves(view: View) -> None:
-    act, x, x0 = view.act, view.x, view.x0
-    y, slope = act.f(x, **view.params), act.df(x, **view.params)
-    f0, df0 = float(act.f(x0, **view.params)), float(act.df(x0, **view.params))
-    shown = x[0] <= x0 <= x[-1]
-    zones = flat_zones(x, slope, FLAT)
-    marks = dict(zones=zones, kinks=[k.at for k in act.kinks],
+def curves_section(view: View) -> None:
+    settings, p = view.settings, view.probe
+    act, x, drawn = settings.act, settings.x, settings.curves
+    marks = dict(zones=drawn.zones, kinks=[k.at for k in act.kinks],
                  zone_name=ui.tr("act.zone", percent=f"{FLAT:.0%}"), kink_name=ui.tr("act.kink"))
-    f_probe = (("f", "f(x₀)", x0, f0),) if shown else ()
-    df_probe = (("df", "f′(x₀)", x0, df0),) if shown else ()
-    tangent = None
-    if shown:
-        tangent = (ui.tr("act.tangent"), *tangent_segment(x0, f0, df0, float(x[0]), float(x[-1])))
-    f_curve, df_curve = ("f", "f(x)", y), ("df", "f′(x)", slope)
+    f_probe = (("f", "f(x₀)", p.x0, p.value),) if p.shown else ()
+    df_probe = (("df", "f′(x₀)", p.x0, p.slope),) if p.shown else ()
+    tangent = (ui.tr("act.tangent"), *p.tangent) if p.shown else None
+    f_curve, df_curve = ("f", "f(x)", drawn.y), ("df", "f′(x)", drawn.slope)
 
-    if view.overlay:
+    if settings.overlay:
         panels = [Panel((f_curve, df_curve), f_probe + df_probe, tangent, title=act.label)]
     else:
         panels = [Panel((f_curve,), f_probe, tangent, ui.tr("act.chart_f", label=act.label),
@@ -148,12 +143,12 @@ def curves(view: View) -> None:
                   Panel((df_curve,), df_probe, None, ui.tr("act.chart_df", label=act.label),
                         "f′(x)")]
     ui.chart(activation_figure(x, panels, **marks), key="act_fig")
-    if zones:
+    if drawn.zones:
         st.caption(ui.tr("act.zone_caption", percent=f"{FLAT:.0%}"))
-    if not shown:
+    if not p.shown:
         widest = activation_grid(act, WIDEN[-1])
-        hint = "act.widen_hint" if widest[0] <= x0 <= widest[-1] else "act.too_far"
-        st.info(ui.tr("act.outside", x0=f"{x0:g}", lo=f"{x[0]:g}", hi=f"{x[-1]:g}") + " "
+        hint = "act.widen_hint" if widest[0] <= p.x0 <= widest[-1] else "act.too_far"
+        st.info(ui.tr("act.outside", x0=f"{p.x0:g}", lo=f"{x[0]:g}", hi=f"{x[-1]:g}") + " "
                 + ui.tr(hint), icon=":material/open_in_full:")
 
 
@@ -161,22 +156,17 @@ def curves(view: View) -> None:
 
 
 def readout(view: View) -> None:
-    act, x0, params = view.act, view.x0, view.params
-    st.subheader(ui.tr("act.readout_title", x0=f"{x0:g}"))
-    method = METHODS[view.method]
-    h = float(method.default_step(x0)) if view.h is None else view.h
-    value, analytic = float(act.f(x0, **params)), float(act.df(x0, **params))
-    numerical = float(numeric_derivative(view.f, x0, view.method, view.h))
-
-    h_text = ui.tr("act.h_default" if view.h is None else "act.h_set", h=f"{h:.3g}")
+    act, p = view.settings.act, view.probe
+    st.subheader(ui.tr("act.readout_title", x0=f"{p.x0:g}"))
+    method = METHODS[p.method]
+    h_text = ui.tr("act.h_default" if view.settings.h is None else "act.h_set", h=f"{p.h:.3g}")
+    finite = p.band is not None
     rows = [
-        (ui.tr("act.row_f"), number(value)),
-        (ui.tr("act.row_analytic", fn=act.df.__name__), number(analytic)),
+        (ui.tr("act.row_f"), number(p.value)),
+        (ui.tr("act.row_analytic", fn=act.df.__name__), number(p.slope)),
         (ui.tr("act.row_numerical", method=method.label, h=h_text),
-         number(numerical) if math.isfinite(numerical) else ui.tr("act.nan")),
-        (ui.tr("common.rel_error"),
-         ui.band_text(float(relative_error(analytic, numerical)))
-         if math.isfinite(numerical) else "—"),
+         number(p.numerical) if finite else ui.tr("act.nan")),
+        (ui.tr("common.rel_error"), ui.band_text(p.rel_error, p.band) if finite else "—"),
     ]
     left, right = st.columns([3, 2])
     left.markdown(ui.markdown_table([{ui.tr("act.quantity"): label, ui.tr("act.value"): cell}
@@ -184,22 +174,19 @@ def readout(view: View) -> None:
     right.markdown(ui.tr("act.method_formula", method=method.label))
     right.latex(method.formula)
     right.caption(ui.tr("act.bands"))
-    probe_notes(view, analytic, h)
+    probe_notes(p)
 
 
-def probe_notes(view: View, analytic: float, h: float) -> None:
+def probe_notes(p: Probe) -> None:
     """Say why a number on the probe's table is not what it seems, instead of leaving it there."""
-    act, x0 = view.act, view.x0
-    kink = next((k for k in act.kinks if k.at == x0), None)
-    if kink is not None:
-        st.warning(ui.tr("act.at_kink", x0=f"{x0:g}", side=ui.tr("act.side_" + kink.side),
-                         value=f"{analytic:g}"), icon=":material/call_split:")
-    trouble = finite_difference_trouble(view.f, x0, view.method, view.h)
-    if trouble == "step_lost":
-        st.warning(ui.tr("act.step_lost", h=f"{h:.3g}", x0=f"{x0:g}"), icon=":material/warning:")
-    elif trouble == "flat" and analytic != 0:
-        st.warning(ui.tr("act.flat", h=f"{h:.3g}"), icon=":material/warning:")
-    if analytic == 0 and not slope_is_exactly_zero(act.name, x0, **view.params):
+    if p.kink is not None:
+        st.warning(ui.tr("act.at_kink", x0=f"{p.x0:g}", side=ui.tr("act.side_" + p.kink.side),
+                         value=f"{p.slope:g}"), icon=":material/call_split:")
+    if p.trouble == "step_lost":
+        st.warning(ui.tr("act.step_lost", h=f"{p.h:.3g}", x0=f"{p.x0:g}"), icon=":material/warning:")
+    elif p.trouble == "flat" and p.slope != 0:
+        st.warning(ui.tr("act.flat", h=f"{p.h:.3g}"), icon=":material/warning:")
+    if p.underflow:
         st.info(ui.tr("act.underflow"), icon=":material/info:")
 
 
@@ -207,48 +194,42 @@ def probe_notes(view: View, analytic: float, h: float) -> None:
 
 
 def kinks_section(view: View) -> None:
-    act, params = view.act, view.params
-    if not act.kinks:
+    if not view.settings.kinks:
         return
     st.subheader(ui.tr("act.kinks_title"))
     st.write(ui.tr("act.kinks_intro"))
-    for kink in act.kinks:
-        with st.expander(ui.tr("act.kink_at", at=f"{kink.at:g}"), expanded=view.x0 == kink.at):
-            left_slope, right_slope = one_sided_slopes(act, kink.at, **params)
-            convention = float(act.df(kink.at, **params))
+    for k in view.settings.kinks:
+        at = k.kink.at
+        with st.expander(ui.tr("act.kink_at", at=f"{at:g}"), expanded=view.probe.x0 == at):
             libraries = [
-                (ui.tr("act.slope_left"), number(left_slope)),
-                (ui.tr("act.slope_right"), number(right_slope)),
-                (ui.tr("act.convention", side=ui.tr("act.side_" + kink.side)), number(convention)),
-                (ui.tr("act.sympy_piecewise"),
-                 number(derivative_at_kink(act.name, kink.at, **params))),
-                *kink.elsewhere,
+                (ui.tr("act.slope_left"), number(k.left)),
+                (ui.tr("act.slope_right"), number(k.right)),
+                (ui.tr("act.convention", side=ui.tr("act.side_" + k.kink.side)),
+                 number(k.convention)),
+                (ui.tr("act.sympy_piecewise"), number(k.sympy)),
+                *k.kink.elsewhere,
             ]
-            differences = [
-                (f"{METHODS[m].label} (h = {float(METHODS[m].default_step(kink.at)):.3g})",
-                 number(numeric_derivative(view.f, kink.at, m)))
-                for m in ("backward", "central", "forward")
-            ]
-            central = float(numeric_derivative(view.f, kink.at, "central"))
+            differences = [(f"{METHODS[m].label} (h = {h:.3g})", number(value))
+                           for m, h, value in k.differences]
             columns = st.columns(2)
             for column, heading, rows in zip(
                 columns, (ui.tr("act.who"), ui.tr("act.differences")), (libraries, differences),
                 strict=True,
             ):
-                column.markdown(ui.markdown_table([{heading: a, f"f′({kink.at:g})": b}
+                column.markdown(ui.markdown_table([{heading: a, f"f′({at:g})": b}
                                                    for a, b in rows]))
-            st.markdown(ui.tr("act.kink_central", left=f"{left_slope:g}", right=f"{right_slope:g}",
-                              central=f"{central:g}"))
+            st.markdown(ui.tr("act.kink_central", left=f"{k.left:g}", right=f"{k.right:g}",
+                              central=f"{k.central:g}"))
 
 
 # --- the notes' form f′ = g(f) ----------------------------------------------------------------
 
 
 def output_form_section(view: View) -> None:
-    act, x0, params = view.act, view.x0, view.params
+    act, p = view.settings.act, view.probe
+    x0, stable0, notes0 = p.x0, p.slope, p.via_output
     tex = activation_latex(act.name)
     st.subheader(ui.tr("act.via_title"))
-    stable0, notes0 = float(act.df(x0, **params)), float(df_from_output(act, x0, **params))
     left, right = st.columns(2)
     left.markdown(ui.tr("act.via_stable", fn=act.df.__name__))
     left.latex(f"f'(x) = {tex['df']}")
@@ -256,8 +237,7 @@ def output_form_section(view: View) -> None:
     right.markdown(ui.tr("act.via_notes"))
     right.latex(f"f'(x) = {tex['df_via_output']}, \\quad f = f(x)")
     right.markdown(ui.tr("act.via_value", x0=f"{x0:g}", value=number(notes0)))
-    notes_error = float(relative_error(stable0, notes0))
-    right.markdown(ui.tr("act.via_error", error=ui.band_text(notes_error)))
+    right.markdown(ui.tr("act.via_error", error=ui.band_text(p.via_error)))
 
 
 def output_form_chart(settings: Settings) -> None:
@@ -304,16 +284,9 @@ def compare_section() -> None:
 
 
 def source_functions(act: Activation) -> list:
-    """act.df and act.f, then the derivs helpers they call (sigmoid_slope, fold, ...), found
-    through each function's global names: together, all of our code that runs."""
-    found = [act.df, act.f]
-    for fn in found:  # grows while it is walked: a breadth-first search
-        for name in fn.__code__.co_names:
-            helper = fn.__globals__.get(name)
-            if (inspect.isfunction(helper) and helper.__module__.startswith("derivs")
-                    and helper not in found):
-                found.append(helper)
-    return found
+    """act.df and act.f, then the derivs helpers they call (sigmoid_slope, fold, ...): together,
+    all of our code that runs."""
+    return called_functions(act.df, act.f)
 
 
 @st.fragment
@@ -321,10 +294,10 @@ def probe_section(settings: Settings) -> None:
     """Its own fragment: moving x₀ redraws only what depends on it (charts, readout, kinks, the
     notes' form), not the sidebar, the formulas, compare mode or the source."""
     view = settings.at(probe_controls(settings))
-    curves(view)
+    curves_section(view)
     readout(view)
     kinks_section(view)
-    if view.act.df_via_output is not None:
+    if view.probe.via_output is not None:
         output_form_section(view)
 
 

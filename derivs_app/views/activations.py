@@ -3,10 +3,17 @@ zones it shades, the tangent at the probe, and the probe record a move of x₀ r
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from functools import partial
+
 import numpy as np
 
+from derivs import METHODS, error_band, numeric_derivative, relative_error
 from derivs._stable import as_array
-from derivs.activations import Activation
+from derivs.activations import Activation, Kink, one_sided_slopes
+from derivs.numeric import finite_difference_trouble
+from derivs.symbolic import derivative_at_kink, slope_is_exactly_zero
 
 
 def plot_grid(lo: float, hi: float, kinks=(), n: int = 601) -> np.ndarray:
@@ -49,3 +56,93 @@ def peak(x, y) -> tuple[float, float]:
     """(x where y is largest, that largest y) on a grid: e.g. σ′ peaks at (0, 0.25)."""
     i = int(np.argmax(y))
     return float(as_array(x)[i]), float(as_array(y)[i])
+
+
+# --- the probe: everything one move of x₀ shows, computed once ----------------------------------
+
+FLAT = 0.01  # shade where |f′| < 1% of its largest value on the plot
+KINK_DIFFERENCES = ("backward", "central", "forward")
+
+
+@dataclass(frozen=True)
+class Curves:
+    """f and f′ over the plotted grid: they depend on the sidebar, not on x₀, so a probe move
+    reuses them."""
+
+    x: np.ndarray
+    y: np.ndarray
+    slope: np.ndarray
+    zones: list
+
+
+def curves(act: Activation, x, params: dict) -> Curves:
+    slope = act.df(x, **params)
+    return Curves(x, act.f(x, **params), slope, flat_zones(x, slope, FLAT))
+
+
+@dataclass(frozen=True)
+class KinkView:
+    """What libraries and differences say at one kink."""
+
+    kink: Kink
+    left: float  # the one-sided slopes
+    right: float
+    convention: float  # what df returns there (PyTorch's choice)
+    sympy: float  # what sympy's Piecewise derivative gives
+    differences: tuple  # ((method, h, estimate), ...) for backward, central, forward
+
+    @property
+    def central(self) -> float:
+        return next(value for name, _, value in self.differences if name == "central")
+
+
+@dataclass(frozen=True)
+class Probe:
+    """f, f′ and the finite difference at x₀, with the reasons a number may not be what it
+    seems. The Activations page reads one of these per move of x₀."""
+
+    x0: float
+    value: float  # f(x₀)
+    slope: float  # f′(x₀), analytic
+    method: str
+    h: float  # the step the difference took (the method's default unless one was set)
+    numerical: float
+    rel_error: float  # NaN when the difference is not finite
+    band: str | None  # CS231n band of rel_error, None when there is no finite difference
+    trouble: str | None  # finite_difference_trouble: 'step_lost', 'flat' or None
+    kink: Kink | None  # the kink x₀ sits on, if any
+    underflow: bool  # f′(x₀) is 0 in float64 although the true slope is not
+    shown: bool  # x₀ is on the plotted range
+    tangent: tuple | None  # (xs, ys) of the tangent segment, when shown
+    via_output: float | None  # the notes' form f′ = g(f) at x₀, where the record has one
+    via_error: float | None  # its relative error against f′(x₀)
+
+
+def probe(act: Activation, params: dict, x, x0: float, method: str, h: float | None) -> Probe:
+    f = partial(act.f, **params)
+    value, slope = float(f(x0)), float(act.df(x0, **params))
+    step = float(METHODS[method].default_step(x0)) if h is None else float(h)
+    numerical = float(numeric_derivative(f, x0, method, h))
+    finite = math.isfinite(numerical)
+    rel = float(relative_error(slope, numerical)) if finite else math.nan
+    shown = bool(x[0] <= x0 <= x[-1])
+    via = float(act.df_via_output(value)) if act.df_via_output is not None else None
+    tangent = tangent_segment(x0, value, slope, float(x[0]), float(x[-1])) if shown else None
+    return Probe(
+        x0=x0, value=value, slope=slope, method=method, h=step, numerical=numerical,
+        rel_error=rel, band=error_band(rel) if finite else None,
+        trouble=finite_difference_trouble(f, x0, method, h),
+        kink=next((k for k in act.kinks if k.at == x0), None),
+        underflow=slope == 0 and not slope_is_exactly_zero(act.name, x0, **params),
+        shown=shown, tangent=tangent,
+        via_output=via, via_error=None if via is None else float(relative_error(slope, via)),
+    )
+
+
+def kink_view(act: Activation, kink: Kink, params: dict) -> KinkView:
+    f = partial(act.f, **params)
+    left, right = one_sided_slopes(act, kink.at, **params)
+    differences = tuple((m, float(METHODS[m].default_step(kink.at)),
+                         float(numeric_derivative(f, kink.at, m))) for m in KINK_DIFFERENCES)
+    return KinkView(kink, left, right, float(act.df(kink.at, **params)),
+                    derivative_at_kink(act.name, kink.at, **params), differences)
