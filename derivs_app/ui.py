@@ -161,6 +161,13 @@ def show_problems(keys, **fmt) -> None:
         st.warning(tr("problem." + key, **fmt), icon="⚠️")
 
 
+def lazy_expander(label: str, key: str):
+    """A collapsed expander whose content runs only while it is open, or None while closed: a
+    slider move then redraws nothing inside it. Bound to the URL, so a link opens it again."""
+    section = st.expander(label, key=key, bind="query-params")
+    return section if section.open else None
+
+
 def show_source(*functions) -> None:
     """The source of the functions that run, read with inspect: it cannot drift from the code."""
     with st.expander(tr("common.source")):

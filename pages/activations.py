@@ -13,6 +13,7 @@ from derivs.snippets import called_functions
 from derivs.symbolic import activation_latex, latex
 from derivs_app import ui
 from derivs_app.figures import Panel, activation_figure, compare_figure, output_form_figure
+from derivs_app.formatting import exact
 from derivs_app.views.activations import (
     FLAT,
     Curves,
@@ -60,11 +61,6 @@ class View:
 
     settings: Settings
     probe: Probe
-
-
-def number(value: float) -> str:
-    """A float64 as Python prints it: the shortest text that reads back to the same number."""
-    return f"`{float(value)!r}`"
 
 
 # --- controls ---------------------------------------------------------------------------------
@@ -162,10 +158,10 @@ def readout(view: View) -> None:
     h_text = ui.tr("act.h_default" if view.settings.h is None else "act.h_set", h=f"{p.h:.3g}")
     finite = p.band is not None
     rows = [
-        (ui.tr("act.row_f"), number(p.value)),
-        (ui.tr("act.row_analytic", fn=act.df.__name__), number(p.slope)),
+        (ui.tr("act.row_f"), exact(p.value)),
+        (ui.tr("act.row_analytic", fn=act.df.__name__), exact(p.slope)),
         (ui.tr("act.row_numerical", method=method.label, h=h_text),
-         number(p.numerical) if finite else ui.tr("act.nan")),
+         exact(p.numerical) if finite else ui.tr("act.nan")),
         (ui.tr("common.rel_error"), ui.band_text(p.rel_error, p.band) if finite else "—"),
     ]
     left, right = st.columns([3, 2])
@@ -202,14 +198,14 @@ def kinks_section(view: View) -> None:
         at = k.kink.at
         with st.expander(ui.tr("act.kink_at", at=f"{at:g}"), expanded=view.probe.x0 == at):
             libraries = [
-                (ui.tr("act.slope_left"), number(k.left)),
-                (ui.tr("act.slope_right"), number(k.right)),
+                (ui.tr("act.slope_left"), exact(k.left)),
+                (ui.tr("act.slope_right"), exact(k.right)),
                 (ui.tr("act.convention", side=ui.tr("act.side_" + k.kink.side)),
-                 number(k.convention)),
-                (ui.tr("act.sympy_piecewise"), number(k.sympy)),
+                 exact(k.convention)),
+                (ui.tr("act.sympy_piecewise"), exact(k.sympy)),
                 *k.kink.elsewhere,
             ]
-            differences = [(f"{METHODS[m].label} (h = {h:.3g})", number(value))
+            differences = [(f"{METHODS[m].label} (h = {h:.3g})", exact(value))
                            for m, h, value in k.differences]
             columns = st.columns(2)
             for column, heading, rows in zip(
@@ -233,10 +229,10 @@ def output_form_section(view: View) -> None:
     left, right = st.columns(2)
     left.markdown(ui.tr("act.via_stable", fn=act.df.__name__))
     left.latex(f"f'(x) = {tex['df']}")
-    left.markdown(ui.tr("act.via_value", x0=f"{x0:g}", value=number(stable0)))
+    left.markdown(ui.tr("act.via_value", x0=f"{x0:g}", value=exact(stable0)))
     right.markdown(ui.tr("act.via_notes"))
     right.latex(f"f'(x) = {tex['df_via_output']}, \\quad f = f(x)")
-    right.markdown(ui.tr("act.via_value", x0=f"{x0:g}", value=number(notes0)))
+    right.markdown(ui.tr("act.via_value", x0=f"{x0:g}", value=exact(notes0)))
     right.markdown(ui.tr("act.via_error", error=ui.band_text(p.via_error)))
 
 

@@ -1,11 +1,14 @@
 """Gradient-check lab: numerical against analytic derivatives, steps, presets, kinks and bugs."""
 
+from functools import partial
+
 import numpy as np
 import streamlit as st
 
 from derivs import CHECK_PRESETS, METHODS
 from derivs.snippets import CheckSpec, file_name, numpy_snippet, torch_snippet
 from derivs_app import figures, ui
+from derivs_app.formatting import digits
 from derivs_app.views.bugs import BUGS
 from derivs_app.views.lab import (
     CUSTOM,
@@ -38,8 +41,7 @@ DRAWN_WITH = "gc_drawn_with"
 # --- small display helpers (formatting only) ---------------------------------------------------
 
 
-def _num(value: float) -> str:
-    return f"{value:.15g}" if np.isfinite(value) else "—"
+_num = partial(digits, significant=15)
 
 
 def _preset_label(name: str) -> str:
@@ -333,9 +335,8 @@ def _check_lab():
     _step_section(target, x, method, h, dtype)
     st.header(ui.tr("gc.export_title"))
     st.markdown(ui.tr("gc.export_intro"))
-    # lazy: the code is written (and highlighted) only while it is open; open is in the URL
-    export = st.expander(ui.tr("gc.export_bug"), key="gc_export", bind="query-params")
-    if export.open:
+    # the code is written (and highlighted) only while it is open
+    if export := ui.lazy_expander(ui.tr("gc.export_bug"), "gc_export"):
         with export:
             _export(CheckSpec(target.label, target.f, target.df, x, method, h, preset,
                               np.dtype(dtype).name), key="gc_dl_check")

@@ -16,12 +16,12 @@ from derivs.losses import sigmoid_output_gradients, softmax_ce_chain
 from derivs.symbolic import loss_latex
 from derivs_app import ui
 from derivs_app.figures import gradient_bars, loss_sweep_figure, sigmoid_loss_gradients_figure
+from derivs_app.formatting import subscript
 from derivs_app.i18n import LANGUAGES, check_report, t
 from derivs_app.views.losses import INPUT_RANGES, loss_sweep, sweep_grid
 
 PRESET = "pytorch"  # the check whose verdict the page shows
 N_MIN, N_MAX, N_DEFAULT = 2, 6, 3
-SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉"
 # Where the sliders start, per kind of input and component (up to N_MAX): every default view is
 # valid, and no Huber residual sits exactly on δ.
 TARGET_DEFAULTS = {
@@ -45,7 +45,7 @@ PREDICTION_KEYS = {"values": "loss_p", "probabilities": "loss_q", "logits": "los
 
 
 def symbol(base: str, i: int) -> str:
-    return base + SUBSCRIPTS[i]
+    return base + subscript(i, one_based=False)
 
 
 def component_sliders(kind: str, base: str, key_prefix: str, defaults, n: int) -> list[float]:

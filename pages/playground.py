@@ -4,12 +4,15 @@ The one page where a stranger's text reaches the server (also through a shared l
 ever goes to derivs.expression.parse_expression, here or in the sandbox's worker process.
 """
 
+from functools import partial
+
 import numpy as np
 import streamlit as st
 
 from derivs.expression import FUNCTIONS, ExpressionError, parse_expression
 from derivs.sandbox import warm_up
 from derivs_app import figures, ui
+from derivs_app.formatting import digits
 from derivs_app.views.playground import (
     ATOL,
     DEFAULT_FORMULA,
@@ -34,12 +37,8 @@ from derivs_app.views.playground import (
 # --- small display helpers (formatting only) ---------------------------------------------------
 
 
-def _num(value: float) -> str:
-    return f"{value:.10g}" if np.isfinite(value) else "—"
-
-
-def _short(value: float) -> str:
-    return f"{value:.4g}"
+_num = partial(digits, significant=10)
+_short = partial(digits, significant=4)
 
 
 def _where(spans, limit: int = 4) -> str:

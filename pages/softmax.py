@@ -22,6 +22,7 @@ from derivs.softmax import (
 )
 from derivs.symbolic import softmax_latex
 from derivs_app import figures, ui
+from derivs_app.formatting import listed
 from derivs_app.views.softmax import (
     CUSTOM_LOGITS,
     LOGIT_PRESETS,
@@ -39,8 +40,7 @@ VALUES_IN_CELLS_UP_TO = 6  # beyond this the numbers no longer fit in the cells
 MARK = {True: ":green[✓]", False: ":red[✗]", None: ":orange[⚠]"}
 
 
-def _numbers(values) -> str:
-    return ", ".join(f"{v:.4g}" for v in values)
+_numbers = listed
 
 
 def _temperature_label(t: float) -> str:
@@ -104,13 +104,6 @@ def properties_table(props, n: int, symbol: str, rank_shortfall_is_rounding: boo
                                 "": MARK[ok]} for name, measured, ok in rows])
     eig = ui.tr("smx.eigenvalues", m=symbol, values=_numbers(props.eigenvalues_to_tolerance()))
     return table + "\n\n" + eig
-
-
-def lazy_section(label: str, key: str):
-    """A collapsed expander whose content runs only while it is open, or None while closed: a
-    logit move then redraws nothing inside it. Bound to the URL, so a link opens it again."""
-    section = st.expander(label, key=key, bind="query-params")
-    return section if section.open else None
 
 
 def properties_section(jac, n: int) -> None:
@@ -218,16 +211,16 @@ def live_view(preset: str, n: int, seed: int, temperature: float) -> None:
 
     st.header(ui.tr("smx.more"))
     st.caption(ui.tr("smx.more_help"))
-    if section := lazy_section(ui.tr("smx.decomposition"), "smx_terms"):
+    if section := ui.lazy_expander(ui.tr("smx.decomposition"), "smx_terms"):
         with section:
             decomposition_section(z, temperature, jac, show_values)
-    if section := lazy_section(ui.tr("smx.numerical"), "smx_check"):
+    if section := ui.lazy_expander(ui.tr("smx.numerical"), "smx_check"):
         with section:
             numerical_section(z, temperature, show_values)
-    if section := lazy_section(ui.tr("smx.vjp"), "smx_vjp"):
+    if section := ui.lazy_expander(ui.tr("smx.vjp"), "smx_vjp"):
         with section:
             vjp_section(z, temperature)
-    if section := lazy_section(ui.tr("smx.notes_title"), "smx_notes"):
+    if section := ui.lazy_expander(ui.tr("smx.notes_title"), "smx_notes"):
         with section:
             notes_section(z, temperature, s, jac, show_values)
 

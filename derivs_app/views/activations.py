@@ -14,6 +14,7 @@ from derivs._stable import as_array
 from derivs.activations import Activation, Kink, one_sided_slopes
 from derivs.numeric import finite_difference_trouble
 from derivs.symbolic import derivative_at_kink, slope_is_exactly_zero
+from derivs_app.views.common import true_runs
 
 
 def plot_grid(lo: float, hi: float, kinks=(), n: int = 601) -> np.ndarray:
@@ -37,10 +38,8 @@ def flat_zones(x, slope, rel: float = 0.01) -> list[tuple[float, float]]:
     top = float(np.max(size)) if size.size else 0.0
     if not top > 0:
         return []
-    flat = np.concatenate(([False], size < rel * top, [False]))
-    starts, stops = np.flatnonzero(np.diff(flat.astype(np.int8))).reshape(-1, 2).T
     x = as_array(x)
-    return [(float(x[a]), float(x[b - 1])) for a, b in zip(starts, stops, strict=True) if b - 1 > a]
+    return [(float(x[a]), float(x[b])) for a, b in true_runs(size < rel * top) if b > a]
 
 
 def tangent_segment(x0: float, value: float, slope: float, lo: float, hi: float,

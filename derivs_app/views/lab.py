@@ -36,6 +36,7 @@ from derivs.numeric import (
     step_error_curve,
 )
 from derivs.softmax import softmax, softmax_jacobian
+from derivs_app.formatting import bracketed, subscript
 
 # --- moving one entry: losses and softmax as scalar functions --------------------------------
 
@@ -67,16 +68,7 @@ class Target:
         return float(min((m * power for m in (1, 2, 5, 10)), key=lambda s: abs(s - raw)))
 
 
-def _show(values) -> str:
-    return "[" + ", ".join(f"{v:g}" for v in np.asarray(values, dtype=float)) + "]"
-
-
-_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
-def _sub(i: int) -> str:
-    """1-based subscript, as in the notes (ŷ₁ is entry 0)."""
-    return str(i + 1).translate(_SUBSCRIPT)
+_show, _sub = bracketed, subscript
 
 
 @dataclass(frozen=True)

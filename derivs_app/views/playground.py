@@ -29,6 +29,7 @@ from derivs.sandbox import (
     compare_derivatives,
     run_limited,
 )
+from derivs_app.views.common import true_runs
 
 #: Limits of the symbolic work in the worker (read at call time, so a test can lower them).
 SYMBOLIC_TIMEOUT = 5.0
@@ -81,13 +82,6 @@ def formula_latex(text: str) -> str:
 def compiled(expr: sympy.Expr):
     """``to_numpy(expr)``, compiled once per formula (the page reruns on every click)."""
     return to_numpy(expr)
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """(first, last) index of each run of True in a 1-d boolean array."""
-    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
-    edges = np.flatnonzero(np.diff(padded))
-    return [(int(a), int(b) - 1) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
 def _typical_span(y: np.ndarray) -> float:
@@ -157,7 +151,7 @@ def _pole_cells(x, fx, f) -> np.ndarray:
 
 
 def _spans(x: np.ndarray, mask: np.ndarray) -> tuple[tuple[float, float], ...]:
-    return tuple((float(x[a]), float(x[b])) for a, b in _runs(mask))
+    return tuple((float(x[a]), float(x[b])) for a, b in true_runs(mask))
 
 
 def curves(f_expr, df_expr, lo: float, hi: float, n: int = GRID_POINTS) -> Curves:
@@ -270,7 +264,7 @@ def check_derivative(f_expr, df_expr, mine_expr, plotted: Curves, lo: float, hi:
     half_step = (hi - lo) / (n - 1) / 2
     regions = tuple(
         (max(lo, float(result.x[a]) - half_step), min(hi, float(result.x[b]) + half_step))
-        for a, b in _runs(result.disagree)
+        for a, b in true_runs(result.disagree)
     )
     counterexample = None
     if result.counterexample is not None:
