@@ -369,8 +369,26 @@ _LONG_INTEGER = re.compile(rf"(?<![\w.])\d{{{MAX_LITERAL_DIGITS + 1},}}")
 def parse_expression(text: str, params: tuple[str, ...] = ()) -> sympy.Expr:
     """Turn a formula in ``x`` (and the named ``params``) into a sympy expression.
 
-    ``^`` means power. Raises :class:`ExpressionError` for anything outside the
-    whitelist; nothing in ``text`` is ever executed.
+    A whitelisted parser over Python's ``ast`` (never eval, sympify or parse_expr): numbers, x,
+    the named params, + − * / ** (``^`` means power) and the functions in ``FUNCTIONS``.
+    Nothing in ``text`` is ever executed. The result is built unevaluated, as typed.
+
+    Args:
+      text: the formula, at most 500 characters.
+      params: names of extra symbols the formula may use, e.g. ("alpha",).
+
+    Returns:
+      a sympy expression in ``X`` (real x).
+
+    Raises:
+      ExpressionError: anything outside the whitelist, with the column where it happened.
+
+    >>> parse_expression("x^2 + tanh(x)")
+    x**2 + tanh(x)
+    >>> parse_expression("__import__('os')")
+    Traceback (most recent call last):
+    ...
+    derivs.expression.ExpressionError: ...
     """
     param_symbols = _param_symbols(params)
     _check_text(text)

@@ -33,8 +33,21 @@ def _shifted_exp(z, temperature):
     return np.exp(u - m), u - m
 
 
-def softmax(z, temperature=1.0):
-    """s_i = e^(z_i/T) / Σ_j e^(z_j/T), computed as exp(z/T − max) / Σ exp(z/T − max)."""
+def softmax(z, temperature: float = 1.0) -> np.ndarray:
+    """Softmax over the last axis: s_i = e^(z_i/T) / Σ_j e^(z_j/T).
+
+    Computed as exp(z/T − max) / Σ exp(z/T − max), so no entry overflows (z = 1000 is fine).
+
+    Args:
+      z: logits, shape (..., n) with n ≥ 1; real, or complex for the complex step.
+      temperature: T > 0 (ValueError otherwise); T → 0 approaches argmax, large T flattens s.
+
+    Returns:
+      s, same shape as z; each row sums to 1.
+
+    >>> softmax([1000.0, 1000.0, -1000.0]).round(3)
+    array([0.5, 0.5, 0. ])
+    """
     e, _ = _shifted_exp(z, temperature)
     return e / np.sum(e, axis=-1, keepdims=True)
 
@@ -51,14 +64,26 @@ def _sum_of_others(e):
     return before + after
 
 
-def softmax_complement(z, temperature=1.0):
-    """1 − s_i = Σ_{j≠i} s_j, without the cancellation of 1 − s_i when s_i ≈ 1."""
+def softmax_complement(z, temperature: float = 1.0) -> np.ndarray:
+    """1 − s_i computed as Σ_{j≠i} s_j, without the cancellation of 1 − s_i when s_i ≈ 1.
+
+    Args and shapes as ``softmax``.
+
+    >>> float(softmax_complement([40.0, 0.0])[0])  # 1 − s_0 = e^−40/(1 + e^−40), not 0
+    4.248354255291589e-18
+    """
     e, _ = _shifted_exp(z, temperature)
     return _sum_of_others(e) / np.sum(e, axis=-1, keepdims=True)
 
 
-def log_softmax(z, temperature=1.0):
+def log_softmax(z, temperature: float = 1.0) -> np.ndarray:
     """log s_i = (z_i/T − m) − log1p(Σ_{j≠k} e^(z_j/T − m)), m = max, k = argmax.
+
+    Args and shapes as ``softmax``; finite wherever s_i is representable in log space
+    (log_softmax([0, −1000])[1] is −1000, where log(softmax) gives −inf).
+
+    >>> log_softmax([0.0, -1000.0]).round(6)
+    array([    0., -1000.])
 
     The argmax term is exactly 1 and is taken out of the sum so log1p sees the small rest.
     For complex input (the complex step) that term is e^(i·Im) rather than 1: its expm1 (0 for
@@ -71,8 +96,19 @@ def log_softmax(z, temperature=1.0):
     return shifted - np.log1p(others)
 
 
-def softmax_jacobian(z, temperature=1.0):
-    """J[i, j] = ∂s_i/∂z_j = s_i(δ_ij − s_j)/T, shape (n, n) for z of shape (n,).
+def softmax_jacobian(z, temperature: float = 1.0) -> np.ndarray:
+    """J[i, j] = ∂s_i/∂z_j = s_i(δ_ij − s_j)/T, i.e. J = (diag(s) − s sᵀ)/T.
+
+    Args:
+      z: logits, shape (n,) (ValueError for other shapes).
+      temperature: T > 0.
+
+    Returns:
+      J, shape (n, n): symmetric, rows and columns sum to 0, positive semi-definite.
+
+    >>> softmax_jacobian([0.0, 0.0])
+    array([[ 0.25, -0.25],
+           [-0.25,  0.25]])
 
     The diagonal s_i(1 − s_i) uses 1 − s_i = Σ_{j≠i} s_j, so it keeps full relative accuracy
     even when s_i rounds to 1 (z = [40, 0]: J[0, 0] ≈ 4.2e−18, not 0).
@@ -87,16 +123,31 @@ def softmax_jacobian(z, temperature=1.0):
 
 
 def softmax_jacobian_notes(z, temperature=1.0):
-    """The notes' 'f·I − fᵀ·f' read literally with f a row vector: M[i, j] = f_j − f_i f_j.
+    """The notes' 'f·I − fᵀ·f' read literally with f a row vector: M[i, j] = (f_j − f_i f_j)/T.
 
-    Shown in the app as the erratum: it is not symmetric and its rows do not sum to 0.
+    The erratum, kept to be shown wrong: it is not symmetric and its rows do not sum to 0
+    (row i sums to (1 − s_i)/T). Shapes as ``softmax_jacobian``.
+
+    >>> softmax_jacobian_notes([0.0, 0.0])
+    array([[0.25, 0.25],
+           [0.25, 0.25]])
     """
     s = softmax(z, temperature)
     return (s[None, :] - np.outer(s, s)) / temperature
 
 
-def softmax_vjp(z, v, temperature=1.0):
+def softmax_vjp(z, v, temperature: float = 1.0) -> np.ndarray:
     """Jᵀv = s ⊙ (v − ⟨s, v⟩) / T: what backprop computes, in O(n), without building J.
+
+    Args:
+      z: logits, shape (..., n). v: the upstream gradient ∂L/∂s, broadcastable to z.
+      temperature: T > 0.
+
+    Returns:
+      ∂L/∂z, shape of z (a batch of rows works row by row).
+
+    >>> softmax_vjp([0.0, 0.0], [1.0, 0.0])
+    array([ 0.25, -0.25])
 
     v is first shifted by its entry at argmax(s). That leaves the product unchanged and makes
     ⟨s, v⟩ a sum of small terms, so the dominant entry's 1 − s_k never cancels.

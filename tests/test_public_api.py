@@ -1,5 +1,6 @@
 """The public API named in DESIGN.md: tests outside this repo rely on these names and shapes."""
 
+import inspect
 import math
 import subprocess
 import sys
@@ -83,3 +84,12 @@ def test_the_readme_example_runs_and_shows_the_notes_gradient_failing():
                                    lambda v: derivs.LOSSES["mse"].notes_grad([0, 1], v),
                                    [0.5, 0.5])
     assert not notes_check.ok  # what the README's comment promises
+
+
+@pytest.mark.parametrize("name", sorted(n for n in derivs.__all__
+                                        if inspect.isfunction(getattr(derivs, n))))
+def test_every_public_function_documents_itself_with_an_example_that_runs(name):
+    """JAX-style: formula or purpose, then an example; pytest runs the examples as doctests
+    (--doctest-modules over derivs/), so an example that stops being true fails the suite."""
+    doc = inspect.getdoc(getattr(derivs, name)) or ""
+    assert len(doc.splitlines()) >= 3 and ">>>" in doc, f"derivs.{name} needs a docstring example"
