@@ -95,13 +95,49 @@ def _same_label(format_func):
     return lambda raw, value: raw == [str(format_func(value))]
 
 
+# --- controls whose range follows another control ---------------------------------------------
+# Streamlit keeps a keyed widget's value when its bounds or options change, then raises
+# (StreamlitValueAboveMaxError: 8.0 > 3.0 after End on x and a narrower function). Every
+# wrapper below first brings the kept value into the widget's current range: the nearest bound
+# for numbers, the nearest option for an ordered list, the default for a choice that is gone.
+# Only a value the session already holds is moved; a link's value is the widget's to refuse.
+
+
+def _clamp_kept(key: str, low, high) -> None:
+    kept = st.session_state.get(key)
+    if isinstance(kept, (int, float)) and not isinstance(kept, bool):
+        if low is not None and kept < low:
+            st.session_state[key] = low
+        elif high is not None and kept > high:
+            st.session_state[key] = high
+
+
+def _keep_option(key: str, options: list, *, nearest: bool = False) -> None:
+    if key not in st.session_state or st.session_state[key] in options:
+        return
+    kept = st.session_state[key]
+    if nearest and isinstance(kept, (int, float)) and options:
+        st.session_state[key] = min(options, key=lambda o: abs(o - kept))
+    else:
+        del st.session_state[key]  # the widget starts again from its default
+
+
+def _keep_options(key: str, options: list) -> None:
+    kept = st.session_state.get(key)
+    if isinstance(kept, list) and any(v not in options for v in kept):
+        st.session_state[key] = [v for v in kept if v in options]
+
+
 def slider(label: str, key: str, low: float, high: float, default: float, step: float, **kw):
+    _clamp_kept(key, low, high)
     return _linked(key, _same_number, lambda: st.slider(
         label, min_value=low, max_value=high, value=default, step=step, key=key,
         bind="query-params", **kw))
 
 
 def select(label: str, options, key: str, format_func=str, **kw):
+    options = list(options)
+    _keep_option(key, options)
     return _linked(key, _same_label(format_func), lambda: st.selectbox(
         label, list(options), format_func=format_func, key=key, bind="query-params", **kw))
 
@@ -109,6 +145,8 @@ def select(label: str, options, key: str, format_func=str, **kw):
 def select_slider(label: str, options, key: str, default, format_func=str, **kw):
     """A slider over a fixed list (e.g. log-spaced values); the URL holds format_func(value),
     so format_func must not depend on the language."""
+    options = list(options)
+    _keep_option(key, options, nearest=True)
     return _linked(key, _same_label(format_func), lambda: st.select_slider(
         label, options=list(options), value=default, format_func=format_func, key=key,
         bind="query-params", **kw))
@@ -116,6 +154,8 @@ def select_slider(label: str, options, key: str, default, format_func=str, **kw)
 
 def multiselect(label: str, options, key: str, default=(), format_func=str, **kw) -> list:
     """The URL holds format_func of each chosen option: it must not depend on the language."""
+    options = list(options)
+    _keep_options(key, options)
     return _linked(key, lambda raw, value: raw == [str(format_func(v)) for v in value],
                    lambda: st.multiselect(label, list(options), default=list(default),
                                           format_func=format_func, key=key,
@@ -129,6 +169,7 @@ def toggle(label: str, key: str, default: bool = False, **kw) -> bool:
 
 def number(label: str, key: str, default: float, low: float | None = None,
            high: float | None = None, **kw) -> float:
+    _clamp_kept(key, low, high)
     return _linked(key, _same_number, lambda: st.number_input(
         label, value=default, min_value=low, max_value=high, key=key, bind="query-params", **kw))
 
