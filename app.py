@@ -23,4 +23,4 @@ navigation = st.navigation([
     st.Page(path, title=t(title, lang), url_path=url, icon=icon, default=(url == "home"))
     for path, title, url, icon in PAGES
 ])
-navigation.run()
+ui.guarded(navigation.run)()

@@ -6,8 +6,11 @@ state: a shared link restores the exact view. Defaults are dropped from the URL 
 
 from __future__ import annotations
 
+import functools
 import gc
 import inspect
+import logging
+import uuid
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
@@ -32,7 +35,43 @@ if PagesManager.uses_pages_directory:
     PagesManager.uses_pages_directory = False
     st.rerun()
 
+_LOG = logging.getLogger("derivs_app")
+
 _BAND_COLOUR = {"good": "green", "kink": "orange", "doubtful": "orange", "wrong": "red"}
+
+
+# --- no traceback reaches a browser -----------------------------------------------------------
+# .streamlit/config.toml sets client.showErrorDetails = "none", so Streamlit itself never sends
+# a server path or a source line. On top of that, a page's unexpected exception becomes a short
+# apology with an error id that matches the server's log line (the traceback stays there).
+# st.rerun and st.stop raise BaseExceptions, which pass through untouched.
+
+
+def apologise(error: Exception) -> str:
+    """Log error with a fresh id and show the apology; returns the id."""
+    error_id = uuid.uuid4().hex[:8]
+    _LOG.error("error id %s: %s: %s", error_id, type(error).__name__, error, exc_info=error)
+    st.error(tr("common.apology", id=error_id), icon=":material/sentiment_dissatisfied:")
+    return error_id
+
+
+def guarded(fn):
+    """fn, with any exception it raises shown as the apology instead of a traceback."""
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as error:  # noqa: BLE001 (the point: nothing escapes to the browser)
+            apologise(error)
+            return None
+
+    return run
+
+
+def fragment(fn):
+    """st.fragment (reruns only its own part), guarded: a fragment's rerun does not pass through
+    app.py, so it needs its own guard."""
+    return st.fragment(guarded(fn))
 
 
 def lang() -> str:

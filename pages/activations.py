@@ -257,7 +257,7 @@ def output_form_chart(settings: Settings) -> None:
 # --- compare ----------------------------------------------------------------------------------
 
 
-@st.fragment
+@ui.fragment
 def compare_section() -> None:
     """Its own fragment: picking activations here redraws only this chart."""
     st.subheader(ui.tr("act.compare_title"))
@@ -285,7 +285,7 @@ def source_functions(act: Activation) -> list:
     return called_functions(act.df, act.f)
 
 
-@st.fragment
+@ui.fragment
 def probe_section(settings: Settings) -> None:
     """Its own fragment: moving x₀ redraws only what depends on it (charts, readout, kinks, the
     notes' form), not the sidebar, the formulas, compare mode or the source."""

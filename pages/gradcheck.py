@@ -214,7 +214,7 @@ def _step_section(target, x, method, h, dtype):
 # --- 3. kinks ----------------------------------------------------------------------------------
 
 
-@st.fragment
+@ui.fragment
 def _kink_section(settings):
     st.header(ui.tr("gc.kink_title"))
     st.markdown(ui.tr("gc.kink_intro"))
@@ -272,7 +272,7 @@ def _hide_answer() -> None:
     st.session_state["gc_reveal"] = False
 
 
-@st.fragment
+@ui.fragment
 def _bug_section(dtype):
     st.header(ui.tr("gc.bug_title"))
     st.markdown(ui.tr("gc.bug_intro"))
@@ -320,7 +320,7 @@ def _bug_section(dtype):
 # --- the page ----------------------------------------------------------------------------------
 
 
-@st.fragment
+@ui.fragment
 def _check_lab():
     """The check, its error against step and its export: moving the point or picking another
     target redraws only these. The method, step, preset and float32 drive the kink explorer and

@@ -153,7 +153,7 @@ def check(loss, y, yhat, params, use_notes) -> None:
     ui.show_source(loss.value, loss.notes_grad if use_notes else loss.grad)
 
 
-@st.fragment
+@ui.fragment
 def sweep(loss, y, yhat, params) -> None:
     """The loss and its derivative along one component: only this part reruns when k changes."""
     st.header(ui.tr("loss.sweep"))
@@ -204,7 +204,7 @@ def sigmoid_stall() -> None:
     ui.chart(_sigmoid_figure(ui.lang()), key="loss_sigmoid")
 
 
-@st.fragment
+@ui.fragment
 def live_view(loss, n: int, params, use_notes: bool) -> None:
     """The component sliders and everything drawn from them: moving one reruns only this (the
     formulas above do not depend on the components, so they are not redrawn)."""

@@ -165,7 +165,7 @@ def notes_section(z, temperature: float, s, jac, show_values: bool) -> None:
                                  rank_shortfall_is_rounding=False))
 
 
-@st.fragment
+@ui.fragment
 def vjp_section(z, temperature: float) -> None:
     """Its own fragment: moving v redraws only the products."""
     st.markdown(ui.tr("smx.vjp_intro"))
@@ -187,7 +187,7 @@ def vjp_section(z, temperature: float) -> None:
                          explicit=_numbers(check.explicit)))
 
 
-@st.fragment
+@ui.fragment
 def live_view(preset: str, n: int, seed: int, temperature: float) -> None:
     """Logits and every figure drawn from them: one logit moved reruns only this."""
     controls, bars, heatmap = st.columns([1, 1.2, 1.8])

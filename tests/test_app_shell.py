@@ -143,3 +143,26 @@ def test_piecewise_words_are_localized_and_nothing_else_changes():
     back = zh.replace(r"\text{当}", r"\text{for}").replace(r"\text{其他}", r"\text{otherwise}")
     assert back == df
     assert localized_latex(df, "en") == df
+
+
+def test_an_unexpected_error_becomes_an_apology_with_the_id_the_server_logs(caplog):
+    script = f"""
+import sys
+sys.path.insert(0, {str(ROOT)!r})
+from derivs_app import ui
+
+@ui.fragment
+def part():
+    raise ValueError("secret in a fragment")
+
+ui.guarded(lambda: 1 / 0)()
+part()
+"""
+    at = AppTest.from_string(script, default_timeout=60).run()
+    assert not at.exception
+    shown = [e.value for e in at.error]
+    assert len(shown) == 2 and all(s.startswith("Sorry: something went wrong") for s in shown)
+    ids = [re.search(r"error id (\w+)", s).group(1) for s in shown]
+    assert len(set(ids)) == 2 and not any("secret" in s or "division" in s for s in shown)
+    logged = " ".join(r.getMessage() for r in caplog.records if r.name == "derivs_app")
+    assert all(i in logged for i in ids) and "ZeroDivisionError" in logged and "secret" in logged

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 
+from derivs_app.i18n import TEXT
+
 PAGES = ("home", "activations", "softmax", "losses", "gradcheck", "playground")
 #: The widget kinds a walk moves (text boxes are the formula box's own tests; buttons here only
 #: download or copy).
@@ -83,10 +85,15 @@ def apply(at: AppTest, action: Action) -> AppTest:
 
 
 def problems(at: AppTest) -> list[str]:
-    """What a user must never see: an exception element or a traceback."""
+    """What a user must never see: an exception element, a traceback, or the apology that
+    stands in for an unexpected exception (derivs_app.ui.guarded)."""
     found = [f"exception: {e.message}" for e in at.exception]
-    found += [f"error: {e.value}" for e in at.error if "Traceback" in e.value]
+    found += [f"error: {e.value}" for e in at.error
+              if "Traceback" in e.value or e.value.startswith(APOLOGY_PREFIXES)]
     return found
+
+
+APOLOGY_PREFIXES = tuple(text.split("{")[0][:30] for text in TEXT["common.apology"])
 
 
 def open_page(page: str, lang: str, timeout: float = 60) -> AppTest:

@@ -16,6 +16,11 @@ TEXT = {
     "common.bad_link": ("This link sets {name} = {value}, which this page cannot use, so it "
                         "shows the default instead.",
                         "链接中的 {name} = {value} 在本页无效,因此显示的是默认值。"),
+    "common.apology": ("Sorry: something went wrong on this page, and it was stopped before it "
+                       "could show a wrong number. Change a control or reload the page. If it "
+                       "happens again, quote error id {id} to whoever runs this app.",
+                       "抱歉:本页出了问题,已在显示错误数值之前停止。请调整控件或刷新页面。"
+                       "若再次发生,请把错误编号 {id} 告诉本应用的维护者。"),
     "common.source": ("The numpy code that runs", "实际运行的 numpy 代码"),
     "common.analytic": ("analytic", "解析"),
     "common.numerical": ("numerical", "数值"),

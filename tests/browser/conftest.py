@@ -49,6 +49,8 @@ from bench.browserlib import (  # noqa: E402
 __all__ = ["screenshot", "wait_for_app_idle", "PageLog"]
 
 APP = REPO_ROOT / "app.py"
+# apps/ holds scripts the tests serve, not tests (one of them fails on purpose at import)
+collect_ignore = ["apps"]
 BARE_APP = REPO_ROOT / "bench" / "bare_app.py"
 VIEWPORT = {"width": 1400, "height": 900}
 HERE = Path(__file__).resolve().parent

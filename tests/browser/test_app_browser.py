@@ -265,3 +265,16 @@ def test_deep_link_as_first_request_on_fresh_server(page, page_log, fresh_app_ur
     assert page.locator(slider("loss_p0")).input_value() == "1.5"
     assert_no_exception(page)
     page_log.assert_clean()
+
+
+def test_an_uncaught_error_shows_no_file_path_or_source_line(streamlit_server, page):
+    """Guarded errors become an apology with an error id; an unguarded one gets Streamlit's bare
+    notice (client.showErrorDetails = "none"). Neither shows a path, a line or the message."""
+    url = streamlit_server(Path(__file__).parent / "apps" / "failing_app.py")
+    page.goto(url)
+    wait_for_app_idle(page)
+    text = page.locator("[data-testid=stApp]").inner_text()
+    assert text.count("error id") == 2, text
+    for leak in ("failing_app.py", "/work", "Traceback", "line ", "inside a fragment",
+                 "at the top level", "unguarded", "KeyError", "RuntimeError", "ValueError"):
+        assert leak not in text, (leak, text)
