@@ -7,6 +7,7 @@ from derivs_app.i18n import t
 
 st.set_page_config(page_title="derivs", page_icon="∂", layout="wide")
 
+ui.start_link_registry()
 lang = ui.language_picker()
 
 # url_path = the file's stem, the name Streamlit's legacy pages/ mode also gives it (ui.py).
@@ -24,3 +25,5 @@ navigation = st.navigation([
     for path, title, url, icon in PAGES
 ])
 ui.guarded(navigation.run)()
+# after a full run (fragments do not pass here): what the link says that no control read
+ui.drop_unused_link_values()

@@ -84,22 +84,18 @@ def tr(key: str, **fmt) -> str:
 
 
 def language_picker() -> str:
-    """Sidebar language switch. English is the widget default, so a Chinese view always
-    carries ?lang=中文 and a shared link opens in the sender's language (?lang=zh works too);
-    a first visit with no lang in the URL starts from the browser's locale."""
-    if "lang" not in st.session_state:
-        linked = st.query_params.get("lang")
-        if linked in LANGUAGES:  # a language code typed by hand: ?lang=zh
-            st.session_state["lang"] = linked
-        elif linked is None:
-            guess = language_from_locale(st.context.locale)
-            if guess != DEFAULT_LANGUAGE:
-                st.session_state["lang"] = guess
+    """Sidebar language switch, kept in the URL as ?lang=zh (English, the default, is left out),
+    so a shared link opens in the sender's language; ?lang=中文 from older links works too. A
+    first visit with no lang in the URL starts from the browser's locale."""
+    if "lang" not in st.session_state and "lang" not in st.query_params:
+        guess = language_from_locale(st.context.locale)
+        if guess != DEFAULT_LANGUAGE:
+            st.session_state["lang"] = guess
     with st.sidebar:
-        return _linked("lang", lambda raw, value: raw in ([value], [LANGUAGES[value]]),
-                       lambda: st.radio(t("app.language"), list(LANGUAGES),
-                                        format_func=LANGUAGES.get, key="lang", horizontal=True,
-                                        bind="query-params"))
+        return _bound_choice("lang", list(LANGUAGES), DEFAULT_LANGUAGE, LANGUAGES.get,
+                             lambda: st.radio(t("app.language"), list(LANGUAGES),
+                                              format_func=LANGUAGES.get, key="lang",
+                                              horizontal=True))
 
 
 # --- widgets kept in the URL -------------------------------------------------------------------
@@ -111,6 +107,7 @@ def language_picker() -> str:
 def _linked(key: str, same, make_widget):
     """make_widget() (a widget bound to key); a warning beside it when the URL gave key a value
     the widget refused. same(raw, value): the URL's raw values mean the widget's value."""
+    used_in_link(key)
     # Only while the widget reads the link: once it has state, the URL lags behind the user's
     # own changes until the widget writes them back, and that is no refusal.
     reading_link = key in st.query_params and key not in st.session_state
@@ -118,9 +115,90 @@ def _linked(key: str, same, make_widget):
     value = make_widget()
     kept = key in st.query_params and st.query_params.get_all(key) == raw
     if raw is not None and not kept and not same(raw, value):
-        st.warning(tr("common.bad_link", name=key, value=plain_markdown(" & ".join(raw)[:60])),
-                   icon=":material/link_off:")
+        _refused(key, raw)
     return value
+
+
+def _refused(key: str, raw: list[str]) -> None:
+    st.warning(tr("common.bad_link", name=key, value=plain_markdown(" & ".join(raw)[:60])),
+               icon=":material/link_off:")
+
+
+# --- choices kept in the URL by their keys ----------------------------------------------------
+# Streamlit's own binding writes a choice's label into the URL (act=Sigmoid σ, act_zoom=×10),
+# which a teacher cannot type and which is not ASCII. Choices are bound here instead: the URL
+# holds the option's key (act=gelu, loss=huber, act_zoom=10, lang=zh), the same in both
+# languages; the labels that older links carried are still read.
+_MISSING = object()
+
+
+def url_text(option) -> str:
+    """How an option is written in a link: a registry key as it is, a number as %g."""
+    if isinstance(option, str):
+        return option
+    if isinstance(option, bool):
+        return str(option).lower()
+    return f"{option:g}"
+
+
+def _names_option(raw: str, option, format_func) -> bool:
+    """raw (one URL value) names option: by its key, its label, its number, or its key typed
+    with other capitals (act=GELU)."""
+    if raw in (url_text(option), str(format_func(option))):
+        return True
+    if isinstance(option, str):
+        return raw.lower() == option.lower()
+    try:
+        return float(raw.lstrip("×")) == float(option)
+    except ValueError:
+        return False
+
+
+def _bound_choice(key: str, options: list, default, format_func, make_widget,
+                  multi: bool = False):
+    """make_widget() for a choice among options with its value kept in the URL as url_text."""
+    used_in_link(key)
+    refused = None
+    if key not in st.session_state and key in st.query_params:
+        raw = st.query_params.get_all(key)
+        picked = [next((o for o in options if _names_option(r, o, format_func)), _MISSING)
+                  for r in raw if not (multi and r == "")]  # "" is an empty multiselect
+        if _MISSING in picked or (not multi and len(picked) != 1):
+            refused = raw
+        else:
+            st.session_state[key] = picked if multi else picked[0]
+    value = make_widget()
+    if refused is not None:
+        _refused(key, refused)
+    if (list(value) if multi else value) == (list(default) if multi else default):
+        st.query_params.pop(key, None)  # defaults stay out of the URL, as Streamlit does
+    elif multi:
+        st.query_params[key] = [url_text(v) for v in value] or [""]
+    else:
+        st.query_params[key] = url_text(value)
+    return value
+
+
+# --- what a link carries that the shown view does not use ---------------------------------------
+# A refused value's companions would linger (?act=nope&act_alpha=99 on the Sigmoid page): every
+# control registers its key as it is drawn, and after a full run app.py drops the rest.
+
+
+def used_in_link(key: str) -> None:
+    st.session_state.setdefault(_USED, set()).add(key)
+
+
+def start_link_registry() -> None:
+    st.session_state[_USED] = {"lang"}
+
+
+def drop_unused_link_values() -> None:
+    used = st.session_state.get(_USED, set())
+    for key in [k for k in st.query_params if k not in used]:
+        del st.query_params[key]
+
+
+_USED = "_derivs_link_keys"
 
 
 def _same_number(raw, value) -> bool:
@@ -175,30 +253,29 @@ def slider(label: str, key: str, low: float, high: float, default: float, step: 
 
 
 def select(label: str, options, key: str, format_func=str, **kw):
+    """A select box whose URL value is the option itself (a registry key), not its label."""
     options = list(options)
     _keep_option(key, options)
-    return _linked(key, _same_label(format_func), lambda: st.selectbox(
-        label, list(options), format_func=format_func, key=key, bind="query-params", **kw))
+    default = options[kw.get("index", 0)] if options else None
+    return _bound_choice(key, options, default, format_func, lambda: st.selectbox(
+        label, options, format_func=format_func, key=key, **kw))
 
 
 def select_slider(label: str, options, key: str, default, format_func=str, **kw):
-    """A slider over a fixed list (e.g. log-spaced values); the URL holds format_func(value),
-    so format_func must not depend on the language."""
+    """A slider over a fixed list (e.g. log-spaced values); the URL holds the number (%g)."""
     options = list(options)
     _keep_option(key, options, nearest=True)
-    return _linked(key, _same_label(format_func), lambda: st.select_slider(
-        label, options=list(options), value=default, format_func=format_func, key=key,
-        bind="query-params", **kw))
+    return _bound_choice(key, options, default, format_func, lambda: st.select_slider(
+        label, options=options, value=default, format_func=format_func, key=key, **kw))
 
 
 def multiselect(label: str, options, key: str, default=(), format_func=str, **kw) -> list:
-    """The URL holds format_func of each chosen option: it must not depend on the language."""
+    """The URL holds each chosen option's key (act_compare=relu&act_compare=gelu)."""
     options = list(options)
     _keep_options(key, options)
-    return _linked(key, lambda raw, value: raw == [str(format_func(v)) for v in value],
-                   lambda: st.multiselect(label, list(options), default=list(default),
-                                          format_func=format_func, key=key,
-                                          bind="query-params", **kw))
+    return _bound_choice(key, options, list(default), format_func, lambda: st.multiselect(
+        label, options, default=list(default), format_func=format_func, key=key, **kw),
+        multi=True)
 
 
 def toggle(label: str, key: str, default: bool = False, **kw) -> bool:
@@ -244,6 +321,7 @@ def show_problems(keys, **fmt) -> None:
 def lazy_expander(label: str, key: str):
     """A collapsed expander whose content runs only while it is open, or None while closed: a
     slider move then redraws nothing inside it. Bound to the URL, so a link opens it again."""
+    used_in_link(key)
     section = st.expander(label, key=key, bind="query-params")
     return section if section.open else None
 

@@ -219,8 +219,7 @@ def test_switching_language_keeps_the_view(page, page_log, app_url):
         " return h && h.innerText.trim() === want; }",
         arg=zh_title, timeout=CHANGE_TIMEOUT,
     )
-    page.wait_for_function("() => decodeURIComponent(location.search).includes('lang=中文')",
-                           timeout=CHANGE_TIMEOUT)
+    page.wait_for_function("() => location.search.includes('lang=zh')", timeout=CHANGE_TIMEOUT)
     wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
     assert "smx_z0=2.5" in unquote(page.url)
     assert page.locator(slider("smx_z0")).input_value() == "2.5"
@@ -278,3 +277,72 @@ def test_an_uncaught_error_shows_no_file_path_or_source_line(streamlit_server, p
     for leak in ("failing_app.py", "/work", "Traceback", "line ", "inside a fragment",
                  "at the top level", "unguarded", "KeyError", "RuntimeError", "ValueError"):
         assert leak not in text, (leak, text)
+
+
+def test_a_chinese_link_keeps_its_language_in_the_address_bar(page, page_log, app_url):
+    """The copied link must open in Chinese for the next person too."""
+    open_page(page, f"{app_url}/softmax?lang=zh&smx_n=6")
+    assert title(page) == t("smx.title", "zh")
+    page.wait_for_timeout(1500)  # the old bug: lang left the address bar within a second
+    assert "lang=zh" in page.url and "smx_n=6" in page.url
+    page.locator("[data-testid=stSidebar] [data-testid=stRadio] label", has_text="English").click()
+    page.wait_for_function("() => !location.search.includes('lang=')", timeout=CHANGE_TIMEOUT)
+    wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
+    assert title(page) == t("smx.title", "en") and "smx_n=6" in page.url
+    assert_no_exception(page)
+    page_log.assert_clean()
+
+
+def test_a_refused_value_takes_its_companions_with_it(page, page_log, app_url):
+    """?act=nope&act_alpha=0.5: the page shows Sigmoid (and says why); Sigmoid has no α, so the
+    α leaves the link instead of lingering in every copy of it."""
+    open_page(page, f"{app_url}/activations?act=nope&act_alpha=0.5&act_x0=2")
+    page.locator("[data-testid=stAlert]", has_text="act = nope").first.wait_for(
+        timeout=LOAD_TIMEOUT)
+    page.wait_for_function("() => !location.search.includes('act_alpha')", timeout=CHANGE_TIMEOUT)
+    assert "act_x0=2" in page.url and "act=" not in page.url.split("act_x0")[0]
+    assert_no_exception(page)
+    page_log.assert_clean()
+
+
+# --- the walk that crashed the last release ---------------------------------------------------
+
+WALK_OPTIONS = 5  # options tried per select box: the first, the last and some between
+
+
+def _walk_selectbox(page, index: int) -> None:
+    """Choose up to WALK_OPTIONS options of the index-th select box, one after another."""
+    box = page.locator("[data-testid=stSelectbox]").nth(index)
+    box.locator("input").first.click()
+    options = page.get_by_role("option")
+    count = options.count()
+    picks = sorted({round(i * (count - 1) / max(WALK_OPTIONS - 1, 1)) for i in range(WALK_OPTIONS)})
+    page.keyboard.press("Escape")
+    for pick in picks:
+        box = page.locator("[data-testid=stSelectbox]").nth(index)
+        if not box.count():
+            break
+        box.locator("input").first.click()
+        page.get_by_role("option").nth(pick).click()
+        wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
+        assert_no_exception(page)
+
+
+@pytest.mark.parametrize(("url_path", "page_file"), PAGES, ids=[u for u, _ in PAGES])
+def test_sliders_at_their_end_then_every_chooser(page, page_log, app_url, url_path, page_file):
+    """In the real browser: End on every slider, then walk each select box; then Home on every
+    slider and walk again. Before the fix the lab raised StreamlitValueAboveMaxError here."""
+    open_page(page, f"{app_url}/{'' if url_path == 'home' else url_path}")
+    for key in ("End", "Home"):
+        for i in range(page.locator("[data-testid=stSlider] [role=slider]").count()):
+            handle = page.locator("[data-testid=stSlider] [role=slider]").nth(i)
+            if not handle.count() or handle.get_attribute("aria-disabled") == "true":
+                continue
+            handle.focus()
+            page.keyboard.press(key)
+            wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
+            assert_no_exception(page)
+        for i in range(page.locator("[data-testid=stSelectbox]").count()):
+            _walk_selectbox(page, i)
+    assert not page.locator("[data-testid=stAlert]", has_text="error id").count()
+    page_log.assert_clean()
