@@ -13,14 +13,19 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-# One palette for the whole app, readable in light and dark themes and on a projector.
+# One palette for the whole app: Okabe and Ito's, told apart with every common colour-vision
+# deficiency; where two series are compared a second cue (dash, marker) carries the difference
+# too. Readable on white and on a projector.
+OKABE_ITO = {"blue": "#0072B2", "vermillion": "#D55E00", "green": "#009E73",
+             "purple": "#CC79A7", "orange": "#E69F00", "sky": "#56B4E9", "yellow": "#F0E442",
+             "black": "#000000"}
 COLOURS = {
-    "f": "#1f5fbf",  # function: blue
-    "df": "#d9480f",  # derivative: orange
-    "numerical": "#2b8a3e",  # finite differences: green
-    "notes": "#c2255c",  # the notes' (wrong or fragile) form: magenta
-    "kink": "#868e96",  # kinks and reference lines: grey
-    "shade": "rgba(250, 176, 5, 0.18)",  # vanishing-gradient zones: amber
+    "f": OKABE_ITO["blue"],  # function
+    "df": OKABE_ITO["vermillion"],  # derivative, analytic (solid)
+    "numerical": OKABE_ITO["green"],  # finite differences (dashed)
+    "notes": OKABE_ITO["purple"],  # the notes' (wrong or fragile) form
+    "kink": "#6c757d",  # kinks and reference lines: grey
+    "shade": "rgba(230, 159, 0, 0.18)",  # vanishing-gradient zones: orange
 }
 FONT_SIZE = 15
 
@@ -283,12 +288,16 @@ def vjp_bars(fast, explicit, *, fast_name: str, explicit_name: str, y: str,
 
 #: One colour per finite-difference method (derivs.METHODS order), distinct from COLOURS["df"].
 METHOD_COLOURS = {
-    "forward": "#1f5fbf",
-    "backward": "#7048e8",
-    "central": "#2b8a3e",
-    "five_point": "#e67700",
-    "complex_step": "#c2255c",
+    "forward": OKABE_ITO["blue"],
+    "backward": OKABE_ITO["sky"],  # forward's mirror: a lighter blue and its own dash
+    "central": OKABE_ITO["green"],
+    "five_point": OKABE_ITO["orange"],
+    "complex_step": OKABE_ITO["purple"],
+    "richardson": OKABE_ITO["black"],
 }
+#: The second cue: each method's line has its own dash, so no two depend on colour alone.
+METHOD_DASHES = {"forward": "solid", "backward": "dash", "central": "solid",
+                 "five_point": "dashdot", "complex_step": "longdash", "richardson": "dot"}
 
 
 def _floor_line(floor: float, text: str) -> tuple[dict, dict]:
@@ -345,7 +354,8 @@ def error_vs_step_figure(curves, *, names: dict, selected: str, current_h: float
         colour, chosen = METHOD_COLOURS[name], name == selected
         traces.append(dict(
             type="scatter", x=h, y=dense(curve.err), mode="lines", name=names[name],
-            legendgroup=name, line=dict(color=colour, width=3.5 if chosen else 1.6),
+            legendgroup=name, line=dict(color=colour, width=3.5 if chosen else 1.6,
+                                        dash=METHOD_DASHES.get(name, "solid")),
             opacity=1.0 if chosen else 0.75,
             hovertemplate="h = %{x:.2e}<br>%{y:.2e}<extra>" + names[name] + "</extra>",
         ))
@@ -567,7 +577,8 @@ def compare_figure(x, curves, *, peaks=(), title: str = "", x_title: str = "x",
     for i, (name, y) in enumerate(curves):
         colours[name] = _COMPARE_COLOURS[i % len(_COMPARE_COLOURS)]
         traces.append(dict(type="scatter", x=dense(x), y=dense(y), mode="lines", name=name,
-                           meta=name, line=dict(color=colours[name], width=3),
+                           meta=name, line=dict(color=colours[name], width=3,
+                                                dash=_COMPARE_DASHES[i % len(_COMPARE_DASHES)]),
                            hovertemplate="x = %{x:.4g}<br>%{y:.6g}<extra>" + name + "</extra>"))
     for i, (name, at, top) in enumerate(peaks):
         # peaks often coincide (tanh′ and ReLU′ both top out at 1 by x = 0): rotate the label
@@ -585,14 +596,15 @@ def compare_figure(x, curves, *, peaks=(), title: str = "", x_title: str = "x",
 
 _PEAK_LABEL_SPOTS = ("top center", "top right", "top left", "bottom right")
 # Distinct on white and on a projector; f's blue and f′'s orange first, as on the other charts.
-_COMPARE_COLOURS = ("#1f5fbf", "#d9480f", "#2b8a3e", "#c2255c", "#7048e8", "#0c8599",
-                    "#5c940d", "#8d5524", "#495057", "#ae3ec9", "#1098ad", "#f08c00",
-                    "#364fc7", "#a61e4d")
+_COMPARE_COLOURS = tuple(OKABE_ITO[c] for c in ("blue", "vermillion", "green", "purple",
+                                                 "orange", "sky", "black")) * 2
+#: With 7 colours for up to 14 curves, the second seven are dashed.
+_COMPARE_DASHES = ("solid",) * 7 + ("dash",) * 7
 
 
 # --- your own function ---
 
-_MINE_COLOUR = "#7048e8"  # the learner's f′: violet, apart from f′'s orange
+_MINE_COLOUR = OKABE_ITO["purple"]  # the learner's f′ (dashed), apart from f′'s vermillion
 _UNDEFINED_SHADE = "rgba(134, 142, 150, 0.22)"  # where f has no real value: grey
 _DISAGREE_SHADE = "rgba(224, 49, 49, 0.16)"  # where the learner's f′ is wrong: red
 _FLOAT32_MAX = float(np.finfo(np.float32).max)

@@ -17,6 +17,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 import derivs_app.figures  # noqa: F401  (loaded before the gc.freeze below, like the rest)
 from derivs import error_band
+from derivs_app.describe import data_rows, describe
 from derivs_app.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_from_locale, localized_latex, t
 from derivs_app.views.playground import plain_markdown
 
@@ -350,5 +351,17 @@ def table(rows: list[dict]) -> None:
     st.markdown(markdown_table(rows))
 
 
-def chart(fig, key: str) -> None:
-    st.plotly_chart(fig, key=key, config={"displaylogo": False})
+#: Plotly's toolbar trimmed to the PNG download: one tab stop per chart instead of eight, and
+#: nothing left to cover a subplot title.
+_CHART_CONFIG = {"displaylogo": False, "modeBarButtons": [["toImage"]]}
+
+
+def chart(fig, key: str, alt: str | None = None) -> None:
+    """The figure with a text alternative (role="figure" with this aria-label): alt, or one
+    written from the figure's own data. A lazy "show the data" table beside it."""
+    st.plotly_chart(fig, key=key, config=_CHART_CONFIG, alt=alt or describe(fig, lang()))
+    if section := lazy_expander(tr("common.show_data"), f"{key}_data"):
+        with section:
+            rows = data_rows(fig)
+            if rows:
+                table(rows)

@@ -19,6 +19,7 @@ from derivs_app.views.activations import (
     Curves,
     Probe,
     activation_grid,
+    chart_summary,
     curves,
     kink_view,
     peak,
@@ -138,7 +139,8 @@ def curves_section(view: View) -> None:
                         "f(x)"),
                   Panel((df_curve,), df_probe, None, ui.tr("act.chart_df", label=act.label),
                         "f′(x)")]
-    ui.chart(activation_figure(x, panels, **marks), key="act_fig")
+    ui.chart(activation_figure(x, panels, **marks), key="act_fig",
+             alt=chart_alt(act.label, chart_summary(drawn, p)))
     if drawn.zones:
         st.caption(ui.tr("act.zone_caption", percent=f"{FLAT:.0%}"))
     if not p.shown:
@@ -146,6 +148,17 @@ def curves_section(view: View) -> None:
         hint = "act.widen_hint" if widest[0] <= p.x0 <= widest[-1] else "act.too_far"
         st.info(ui.tr("act.outside", x0=f"{p.x0:g}", lo=f"{x[0]:g}", hi=f"{x[-1]:g}") + " "
                 + ui.tr(hint), icon=":material/open_in_full:")
+
+
+def chart_alt(label: str, c) -> str:
+    """The f/f′ chart in words, from its numbers (a screen reader hears this, not the ticks)."""
+    parts = [ui.tr("act.alt_range", label=label, lo=f"{c.lo:g}", hi=f"{c.hi:g}"),
+             ui.tr("act.alt_peak", peak=f"{c.peak:.4g}", x=f"{c.peak_x:.3g}")]
+    if c.flat_beyond is not None:
+        parts.append(ui.tr("act.alt_flat", percent=f"{FLAT:.0%}", x=f"{c.flat_beyond:.3g}"))
+    parts.append(ui.tr("act.alt_probe", x0=f"{c.probe.x0:g}", f=f"{c.probe.value:.4g}",
+                       df=f"{c.probe.slope:.4g}"))
+    return " ".join(parts)
 
 
 # --- the probe --------------------------------------------------------------------------------

@@ -1,6 +1,12 @@
 """Text of the Activations page."""
 
 TEXT = {
+    "act.alt_range": ("f and f′ of {label} on [{lo}, {hi}].", "{label} 的 f 与 f′,区间 [{lo}, {hi}]。"),
+    "act.alt_peak": ("f′ peaks at {peak} at x = {x}.", "f′ 的峰值为 {peak}(x = {x})。"),
+    "act.alt_flat": ("|f′| is below {percent} of its peak for |x| > {x}.",
+                     "当 |x| > {x} 时,|f′| 低于峰值的 {percent}。"),
+    "act.alt_probe": ("Probe x₀ = {x0}: f(x₀) = {f}, f′(x₀) = {df}.",
+                      "探针 x₀ = {x0}:f(x₀) = {f},f′(x₀) = {df}。"),
     "act.title": ("Activations and their derivatives", "激活函数及其导数"),
     "act.intro": (
         "Each activation f beside its derivative f′. Amber bands mark where f′ is nearly 0 "

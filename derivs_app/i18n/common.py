@@ -21,6 +21,16 @@ TEXT = {
                        "happens again, quote error id {id} to whoever runs this app.",
                        "抱歉:本页出了问题,已在显示错误数值之前停止。请调整控件或刷新页面。"
                        "若再次发生,请把错误编号 {id} 告诉本应用的维护者。"),
+    "alt.chart": ("Chart: {title}.", "图表:{title}。"),
+    "alt.curve": ("{name}: x from {x0} to {x1}; lowest {ymin} at x = {xmin}, highest {ymax} "
+                  "at x = {xmax}.",
+                  "{name}:x 从 {x0} 到 {x1};最小值 {ymin}(x = {xmin}),最大值 {ymax}(x = {xmax})。"),
+    "alt.point": ("{name} at x = {x}: {y}.", "{name}:x = {x} 处为 {y}。"),
+    "alt.heatmap": ("Heatmap {name}, {rows} × {cols}, values from {zmin} to {zmax}.",
+                    "热力图 {name},{rows} × {cols},数值从 {zmin} 到 {zmax}。"),
+    "alt.bars": ("Bars {name}: {values}.", "柱状图 {name}:{values}。"),
+    "alt.no_data": ("Chart with no data yet.", "图表暂无数据。"),
+    "common.show_data": ("Show the data", "显示数据"),
     "common.source": ("The numpy code that runs", "实际运行的 numpy 代码"),
     "common.analytic": ("analytic", "解析"),
     "common.numerical": ("numerical", "数值"),

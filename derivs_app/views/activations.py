@@ -145,3 +145,26 @@ def kink_view(act: Activation, kink: Kink, params: dict) -> KinkView:
                          float(numeric_derivative(f, kink.at, m))) for m in KINK_DIFFERENCES)
     return KinkView(kink, left, right, float(act.df(kink.at, **params)),
                     derivative_at_kink(act.name, kink.at, **params), differences)
+
+
+@dataclass(frozen=True)
+class ChartSummary:
+    """What the f/f′ chart shows, as numbers a sentence can carry (the chart's text alternative)."""
+
+    lo: float
+    hi: float
+    peak_x: float
+    peak: float  # the largest |f′| on the plotted range, with its sign
+    flat_beyond: float | None  # |f′| < FLAT·peak for |x| beyond this, when that holds both ways
+    probe: Probe
+
+
+def chart_summary(drawn: Curves, p: Probe) -> ChartSummary:
+    x, slope = drawn.x, np.abs(drawn.slope)
+    i = int(np.nanargmax(slope))
+    small = slope < FLAT * slope[i]
+    beyond = None
+    big = np.flatnonzero(~small)
+    if big.size and small[0] and small[-1]:
+        beyond = float(max(abs(x[big[0]]), abs(x[big[-1]])))
+    return ChartSummary(float(x[0]), float(x[-1]), float(x[i]), float(drawn.slope[i]), beyond, p)
