@@ -8,6 +8,7 @@ from derivs_app.i18n import t
 st.set_page_config(page_title="derivs", page_icon="∂", layout="wide")
 
 ui.start_link_registry()
+ui.house_style()
 lang = ui.language_picker()
 
 # url_path = the file's stem, the name Streamlit's legacy pages/ mode also gives it (ui.py).
@@ -17,6 +18,7 @@ PAGES = [
     ("pages/softmax.py", "nav.softmax", "softmax", ":material/grid_on:"),
     ("pages/losses.py", "nav.losses", "losses", ":material/trending_down:"),
     ("pages/gradcheck.py", "nav.gradcheck", "gradcheck", ":material/science:"),
+    ("pages/backprop.py", "nav.backprop", "backprop", ":material/account_tree:"),
     ("pages/playground.py", "nav.playground", "playground", ":material/edit:"),
 ]
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import streamlit as st
+import sympy as sp
 
 from derivs import ACTIVATIONS, METHODS, Activation
 from derivs.activations import df_from_output, output_form_collapse
 from derivs.snippets import called_functions
-from derivs.symbolic import activation_latex, latex
+from derivs.symbolic import activation_latex
 from derivs_app import ui
 from derivs_app.figures import Panel, activation_figure, compare_figure, output_form_figure
 from derivs_app.formatting import exact
@@ -75,7 +76,7 @@ def controls() -> Settings:
                          format_func=lambda n: ACTIVATIONS[n].label)
         act = ACTIVATIONS[name]
         params = {
-            p.name: ui.slider(ui.tr("act.param", symbol=f"${latex(p.symbol)}$"), f"act_{p.name}",
+            p.name: ui.slider(ui.tr("act.param", symbol=sp.pretty(p.symbol)), f"act_{p.name}",
                               p.low, p.high, p.default, p.step)
             for p in act.params
         }

@@ -83,7 +83,7 @@ def _readout(check, preset) -> None:
     for col, label, value in ((cols[0], "common.numerical", check.numerical),
                               (cols[1], "common.analytic", check.analytical)):
         col.caption(ui.tr(label))
-        col.markdown(f"##### {_num(value)}")
+        col.markdown(f"**{_num(value)}**")  # a readout, not a heading (screen readers list those)
     cols[2].caption(ui.tr("common.rel_error"))
     cols[2].markdown(ui.band_text(check.rel_error) if np.isfinite(check.rel_error) else "—")
     _show_problems(check)
@@ -117,7 +117,8 @@ def _export(spec: CheckSpec, key: str) -> None:
             st.caption(ui.tr(f"gc.export.{tool}_caption"))
             st.download_button(ui.tr("gc.export.download"), code, file_name=file_name(spec, tool),
                                mime="text/x-python", key=f"{key}_{tool}", on_click="ignore")
-            st.code(code, language="python", height=320)
+            # whole and wrapped: a box that scrolls would be out of the keyboard's reach
+            st.code(code, language="python", wrap_lines=True)
 
 
 # --- 1. the check ------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from derivs.softmax import (
 )
 from derivs.symbolic import softmax_latex
 from derivs_app import figures, ui
-from derivs_app.formatting import listed
+from derivs_app.formatting import listed, subscript
 from derivs_app.views.softmax import (
     CUSTOM_LOGITS,
     LOGIT_PRESETS,
@@ -77,7 +77,8 @@ def logits_input(preset: str, n: int, seed: int):
         st.caption(ui.tr("smx.preset_hint"))
         return z
     low, high, step = LOGIT_RANGE
-    return [ui.slider(f"$z_{{{k + 1}}}$", f"smx_z{k}", low, high, CUSTOM_LOGITS[k], step)
+    # plain text, not LaTeX: the label is the slider's accessible name ("z₁", not "$z_{1}$")
+    return [ui.slider(f"z{subscript(k)}", f"smx_z{k}", low, high, CUSTOM_LOGITS[k], step)
             for k in range(n)]
 
 
