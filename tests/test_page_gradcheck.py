@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -20,10 +22,15 @@ def run_page(lang: str = "en", **params) -> AppTest:
     return open_page("gradcheck", lang, **params)
 
 
+def readouts(at: AppTest) -> list[str]:
+    """Every bold number readout on the page, as shown."""
+    found = [re.fullmatch(r"\*\*([^*]+)\*\*", m.value) for m in at.markdown]
+    return [r.group(1) for r in found if r]
+
+
 def readout(at: AppTest) -> tuple[float, float]:
     """(numerical, analytic) as displayed by the main check (the first two readouts)."""
-    values = [m.value[len("##### "):] for m in at.markdown if m.value.startswith("##### ")]
-    return tuple(float(v) if v != "—" else np.nan for v in values[:2])
+    return tuple(float(v) if v != "—" else np.nan for v in readouts(at)[:2])
 
 
 def table(at: AppTest, column: str):
@@ -248,9 +255,9 @@ def test_bug_check_fails_on_screen_where_it_should():
     at = run_page(gc_bug=bug.label, gc_bx="40", gc_bm="complex step")
     assert_clean(at, errors_expected=True)
     assert any(e.value.startswith("Fails") for e in at.error)
-    values = [m.value for m in at.markdown if m.value.startswith("##### ")]
-    assert float(values[2][6:]) == shown(bug.correct_df(np.array([40.0]))[0])  # numerical
-    assert float(values[3][6:]) == 0.0  # the buggy analytic value
+    values = readouts(at)
+    assert float(values[2]) == shown(bug.correct_df(np.array([40.0]))[0])  # numerical
+    assert float(values[3]) == 0.0  # the buggy analytic value
     assert not any(s.value == TEXT[bug.explanation_key][0] for s in at.success)
     at.toggle(key="gc_reveal").set_value(True).run()
     assert any(s.value == TEXT[bug.explanation_key][0] for s in at.success)
