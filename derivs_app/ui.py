@@ -98,6 +98,18 @@ def tr(key: str, **fmt) -> str:
     return t(key, lang(), **fmt)
 
 
+def method_label(name: str) -> str:
+    """A finite-difference method's name in the page's language (the URL keeps the key)."""
+    return tr(f"method.{name}")
+
+
+def labeller(prefix: str):
+    """format_func for a choice whose options are keys: the text of prefix.<key>, in the
+    language of this run (bound now: Streamlit may call it after the run)."""
+    current = lang()
+    return lambda key: t(f"{prefix}.{key}", current)
+
+
 def language_picker() -> str:
     """Sidebar language switch, kept in the URL as ?lang=zh (English, the default, is left out),
     so a shared link opens in the sender's language; ?lang=中文 from older links works too. A
@@ -161,8 +173,8 @@ def _names_option(raw: str, option, format_func) -> bool:
     with other capitals (act=GELU)."""
     if raw in (url_text(option), str(format_func(option))):
         return True
-    if isinstance(option, str):
-        return raw.lower() == option.lower()
+    if isinstance(option, str):  # act=GELU, smx_preset=one dominant
+        return raw.lower().replace(" ", "_").replace("-", "_") == option.lower()
     try:
         return float(raw.lstrip("×")) == float(option)
     except ValueError:

@@ -84,7 +84,7 @@ def controls() -> Settings:
                                  format_func=lambda w: f"×{w}")
         x = activation_grid(act, widen)
         method = ui.select(ui.tr("common.method"), METHODS, key="act_method",
-                           format_func=lambda m: METHODS[m].label,
+                           format_func=ui.labeller("method"),
                            index=list(METHODS).index("central"))
         custom_step = ui.toggle(ui.tr("act.custom_step"), "act_hset")
         h = None
@@ -174,14 +174,14 @@ def readout(view: View) -> None:
     rows = [
         (ui.tr("act.row_f"), exact(p.value)),
         (ui.tr("act.row_analytic", fn=act.df.__name__), exact(p.slope)),
-        (ui.tr("act.row_numerical", method=method.label, h=h_text),
+        (ui.tr("act.row_numerical", method=ui.method_label(p.method), h=h_text),
          exact(p.numerical) if finite else ui.tr("act.nan")),
         (ui.tr("common.rel_error"), ui.band_text(p.rel_error, p.band) if finite else "—"),
     ]
     left, right = st.columns([3, 2])
     left.markdown(ui.markdown_table([{ui.tr("act.quantity"): label, ui.tr("act.value"): cell}
                                      for label, cell in rows]))
-    right.markdown(ui.tr("act.method_formula", method=method.label))
+    right.markdown(ui.tr("act.method_formula", method=ui.method_label(p.method)))
     right.latex(method.formula)
     right.caption(ui.tr("act.bands"))
     probe_notes(p)
@@ -219,7 +219,7 @@ def kinks_section(view: View) -> None:
                 (ui.tr("act.sympy_piecewise"), exact(k.sympy)),
                 *k.kink.elsewhere,
             ]
-            differences = [(f"{METHODS[m].label} (h = {h:.3g})", exact(value))
+            differences = [(f"{ui.method_label(m)} (h = {h:.3g})", exact(value))
                            for m, h, value in k.differences]
             columns = st.columns(2)
             for column, heading, rows in zip(

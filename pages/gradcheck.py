@@ -99,7 +99,7 @@ def _readout(check, preset) -> None:
 def _preset_table(checks) -> None:
     rows = [{
         ui.tr("gc.col.preset"): CHECK_PRESETS[name].label,
-        ui.tr("gc.col.method"): METHODS[c.method].label,
+        ui.tr("gc.col.method"): ui.method_label(c.method),
         ui.tr("gc.col.h"): f"{c.h:.3g}",
         ui.tr("gc.col.rule"): _rule(CHECK_PRESETS[name]),
         ui.tr("common.numerical"): _num(c.numerical),
@@ -158,7 +158,7 @@ def _controls():
         preset_name = ui.select(ui.tr("gc.preset"), PRESET_OPTIONS, key="gc_preset",
                                 format_func=_preset_label, on_change=_apply_preset)
         method = ui.select(ui.tr("common.method"), METHODS, key="gc_method",
-                           format_func=lambda m: METHODS[m].label, index=2, on_change=_to_custom)
+                           format_func=ui.labeller("method"), index=2, on_change=_to_custom)
         use_default = ui.toggle(ui.tr("common.step_default"), "gc_hdef", default=True,
                                 on_change=_to_custom)
         log_h = ui.slider(ui.tr("gc.log_h"), "gc_logh", -16.0, 0.0, -5.0, LOG_STEP_RESOLUTION,
@@ -170,7 +170,7 @@ def _controls():
 
 def _check_section(target, x, method, h, preset, dtype):
     check = check_target(target, x, method, h, preset, dtype)
-    st.markdown(ui.tr("gc.settings", x=_num(x), method=METHODS[method].label, h=f"{h:.3g}",
+    st.markdown(ui.tr("gc.settings", x=_num(x), method=ui.method_label(method), h=f"{h:.3g}",
                       dtype=np.dtype(dtype).name,
                       points=", ".join(_num(p) for p in check.stencil)))
     _readout(check, preset)
@@ -186,7 +186,7 @@ def _check_section(target, x, method, h, preset, dtype):
 def _step_section(target, x, method, h, dtype):
     st.header(ui.tr("gc.step_title"))
     curves = error_curves(target.f, target.df, x, dtype)
-    names = {m: METHODS[m].label for m in curves.curves}
+    names = {m: ui.method_label(m) for m in curves.curves}
     fig = figures.error_vs_step_figure(
         curves, names=names, selected=method, current_h=h,
         title=ui.tr("gc.step_chart", label=target.label, x=_num(x), dtype=np.dtype(dtype).name),
@@ -232,7 +232,7 @@ def _kink_section(settings):
     method, h, preset = lab_settings(preset_name, method_choice, log_h, kink.at, dtype)
     probes = {p.where: p.check for p in kink_probes(target, kink, method, h, preset, dtype)}
     with left:
-        st.caption(ui.tr("gc.kink_settings", method=METHODS[method].label, h=f"{h:.3g}",
+        st.caption(ui.tr("gc.kink_settings", method=ui.method_label(method), h=f"{h:.3g}",
                          preset=_preset_name(preset.name)))
     chosen = probes[probe]
     with right:
@@ -242,7 +242,7 @@ def _kink_section(settings):
             view = stencil_view(target.f, chosen, target.kinks)
             fig = figures.stencil_figure(
                 view, title=ui.tr("gc.stencil_chart", label=target.label, x=_num(chosen.x),
-                                  method=METHODS[method].label, h=f"{h:.2g}"),
+                                  method=ui.method_label(method), h=f"{h:.2g}"),
                 x="x", f_name="f", numerical_name=ui.tr("gc.slope_numerical",
                                                         v=_num(chosen.numerical)),
                 analytical_name=ui.tr("gc.slope_analytical", v=_num(chosen.analytical)),
@@ -285,7 +285,7 @@ def _bug_section(dtype):
                             help=ui.tr("gc.bug_x_help", lo=f"{bug.x_range[0]:g}",
                                        hi=f"{bug.x_range[1]:g}")))
         method = ui.select(ui.tr("common.method"), METHODS, key="gc_bm",
-                           format_func=lambda m: METHODS[m].label, index=2)
+                           format_func=ui.labeller("method"), index=2)
         with st.expander(ui.tr("gc.hint")):
             st.markdown(ui.tr(bug.hint_key))
         reveal = ui.toggle(ui.tr("gc.reveal"), "gc_reveal")
@@ -293,7 +293,7 @@ def _bug_section(dtype):
     preset = preset_for(CUSTOM, method, h)
     check = check_point(bug.f, bug.buggy_df, x, method, h, preset, dtype)
     with right:
-        st.markdown(ui.tr("gc.bug_check", x=_num(x), method=METHODS[method].label,
+        st.markdown(ui.tr("gc.bug_check", x=_num(x), method=ui.method_label(method),
                           h=f"{h:.3g}"))
         _readout(check, preset)
     st.caption(ui.tr("gc.presets_caption", dtype=np.dtype(dtype).name))
@@ -305,7 +305,7 @@ def _bug_section(dtype):
         fig = figures.scan_figure(
             swept.x, {names[k]: v for k, v in swept.rel_errors.items()},
             {names[k]: BUG_COLOURS[k] for k in names}, floor=swept.floor,
-            title=ui.tr("gc.scan_chart", method=METHODS[method].label),
+            title=ui.tr("gc.scan_chart", method=ui.method_label(method)),
             x="x", y=ui.tr("common.rel_error"),
             floor_name=ui.tr("gc.floor_line", floor=f"{swept.floor:g}"),
             marks={"x": x},

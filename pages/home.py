@@ -26,14 +26,16 @@ def render() -> None:
         ("home.jac", smx["notes_matrix"], smx["jacobian_matrix"]),
         ("home.stable", rf"\sigma' = {sig['df_via_output']}", rf"\sigma' = {sig['df']}"),
     ]
-    left, right = st.columns(2)
-    left.subheader(ui.tr("home.col_notes"))
-    right.subheader(ui.tr("home.col_correct"))
+    # Each pair is one bordered row with its own labels (✗ the notes / ✓ correct): on a phone the
+    # columns stack, and a label on each formula keeps the wrong one from passing for the right.
     for text_key, notes, correct in rows:
-        st.markdown(ui.tr(text_key))
-        left, right = st.columns(2)
-        left.latex(notes)
-        right.latex(correct)
+        with st.container(border=True):
+            st.markdown(ui.tr(text_key))
+            left, right = st.columns(2)
+            left.markdown(f":red[✗ **{ui.tr('home.col_notes')}**]")
+            left.latex(notes)
+            right.markdown(f":green[✓ **{ui.tr('home.col_correct')}**]")
+            right.latex(correct)
     st.caption(ui.tr("common.share"))
 
 

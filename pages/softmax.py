@@ -34,13 +34,16 @@ from derivs_app.views.softmax import (
 )
 
 CUSTOM = "custom"
-#: Language-neutral labels: a bound selectbox keeps the label in the URL.
-PRESET_LABELS = {CUSTOM: "custom", **{name: p.label for name, p in LOGIT_PRESETS.items()}}
+PRESETS = (CUSTOM, *LOGIT_PRESETS)  # the URL keeps the key; the label is translated
 VALUES_IN_CELLS_UP_TO = 6  # beyond this the numbers no longer fit in the cells
 MARK = {True: ":green[✓]", False: ":red[✗]", None: ":orange[⚠]"}
 
 
 _numbers = listed
+
+
+def preset_label(name: str) -> str:
+    return ui.tr(f"preset.{name}")
 
 
 def _temperature_label(t: float) -> str:
@@ -51,8 +54,8 @@ def sidebar_controls():
     """Preset, n, seed and temperature: they reshape everything, so they rerun the page."""
     with st.sidebar:
         st.header(ui.tr("common.controls"))
-        preset = ui.select(ui.tr("smx.preset"), PRESET_LABELS, key="smx_preset",
-                           format_func=PRESET_LABELS.get)
+        preset = ui.select(ui.tr("smx.preset"), PRESETS, key="smx_preset",
+                           format_func=ui.labeller("preset"))
         fixed_size = None if preset == CUSTOM else LOGIT_PRESETS[preset].size
         n = ui.slider(ui.tr("smx.n"), "smx_n", N_RANGE[0], N_RANGE[1], 4, 1,
                       disabled=fixed_size is not None)
@@ -72,7 +75,7 @@ def logits_input(preset: str, n: int, seed: int):
     st.subheader(ui.tr("smx.logits"))
     if preset != CUSTOM:
         z = preset_logits(preset, n, seed)
-        st.markdown(ui.tr("smx.preset_values", preset=PRESET_LABELS[preset]))
+        st.markdown(ui.tr("smx.preset_values", preset=preset_label(preset)))
         st.markdown(f"z = [{_numbers(z)}]")
         st.caption(ui.tr("smx.preset_hint"))
         return z
@@ -127,7 +130,7 @@ def decomposition_section(z, temperature: float, jac, show_values: bool) -> None
 
 def numerical_section(z, temperature: float, show_values: bool) -> None:
     method = ui.select(ui.tr("common.method"), METHODS, key="smx_method",
-                       format_func=lambda m: METHODS[m].label, index=list(METHODS).index("central"),
+                       format_func=ui.labeller("method"), index=list(METHODS).index("central"),
                        width=320)
     check = softmax_jacobian_check(z, temperature, method)
     i, j = check.worst_entry
