@@ -5,11 +5,15 @@ import streamlit as st
 from derivs_app import ui
 from derivs_app.i18n import t
 
-st.set_page_config(page_title="derivs", page_icon="∂", layout="wide")
+# A presenter-mode link opens with the side bar folded away (the first run reads the URL).
+presenting_link = st.query_params.get(ui.PRESENT, "").lower() == "true"
+st.set_page_config(page_title="derivs", page_icon="∂", layout="wide",
+                   initial_sidebar_state="collapsed" if presenting_link else "auto")
 
 ui.start_link_registry()
-ui.house_style()
 lang = ui.language_picker()
+ui.presenter_toggle()
+ui.house_style()
 
 # url_path = the file's stem, the name Streamlit's legacy pages/ mode also gives it (ui.py).
 PAGES = [

@@ -12,6 +12,7 @@ import inspect
 import logging
 import uuid
 
+import plotly.graph_objects as go
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
@@ -87,6 +88,68 @@ _STYLE = """<style>
 
 def house_style() -> None:
     st.html(_STYLE)
+    if presenting():
+        st.html(_PRESENTER_STYLE)
+        st.html(_PRESENTER_KEYS, unsafe_allow_javascript=True)  # our constant script, no input
+
+
+# --- presenter mode ---------------------------------------------------------------------------
+# For a projector: the sidebar starts collapsed (app.py), type is larger, the page is dark, the
+# prose that a teacher says aloud is left out (ui.prose), and n / p (or ] / [) step through the
+# page's sections. It is a control like any other, so ?present=true opens a link in it.
+
+PRESENT = "present"
+_PRESENTER_STYLE = """<style>
+html { font-size: 21px !important; }
+.stApp, [data-testid=stMain], [data-testid=stHeader], [data-testid=stSidebar],
+[data-testid=stBottomBlockContainer] { background-color: #0e1117 !important; }
+.stApp, .stApp p, .stApp li, .stApp label, .stApp h1, .stApp h2, .stApp h3, .stApp h4,
+.stApp td, .stApp th, .stApp span, [data-testid=stCaptionContainer] { color: #f0f2f6 !important; }
+.stApp table td, .stApp table th { border-color: #4a4f5a !important; }
+[data-testid=stMainBlockContainer] { padding-top: 3.2rem !important; max-width: 100% !important; }
+.stApp h1 { font-size: 1.9rem !important; padding-top: 0 !important; }
+.stApp h2 { font-size: 1.35rem !important; padding: 0.4rem 0 0.2rem !important; }
+.stApp h3 { font-size: 1.15rem !important; padding: 0.3rem 0 0.1rem !important; }
+</style>"""
+_PRESENTER_KEYS = """<script>
+(() => {
+  const doc = window.parent ? window.parent.document : document;
+  if (doc.__derivsPresenterKeys) return;
+  doc.__derivsPresenterKeys = true;
+  doc.addEventListener("keydown", (event) => {
+    const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName)
+      || event.target.isContentEditable || event.target.getAttribute("role") === "slider";
+    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    const forward = event.key === "n" || event.key === "]";
+    if (!forward && event.key !== "p" && event.key !== "[") return;
+    const heads = Array.from(doc.querySelectorAll("[data-testid=stMain] h1, [data-testid=stMain] h2, [data-testid=stMain] h3"));
+    if (!heads.length) return;
+    const top = (el) => el.getBoundingClientRect().top;
+    const next = forward ? heads.find((h) => top(h) > 8) : heads.reverse().find((h) => top(h) < -8);
+    if (!next) return;
+    event.preventDefault();
+    next.setAttribute("tabindex", "-1");
+    next.scrollIntoView({ block: "start" });
+    next.focus({ preventScroll: true });
+  });
+})();
+</script>"""
+
+
+def presenting() -> bool:
+    """Presenter mode is on (its toggle, or ?present=true in the link)."""
+    return bool(st.session_state.get(PRESENT, False))
+
+
+def presenter_toggle() -> bool:
+    with st.sidebar:
+        return toggle(tr("common.present"), PRESENT, help=tr("common.present_help"))
+
+
+def prose(key: str, **fmt) -> None:
+    """A paragraph of explanation, left out in presenter mode (the teacher says it)."""
+    if not presenting():
+        st.markdown(tr(key, **fmt))
 
 
 def lang() -> str:
@@ -379,13 +442,18 @@ def table(rows: list[dict]) -> None:
 
 #: Plotly's toolbar trimmed to the PNG download: one tab stop per chart instead of eight, and
 #: nothing left to cover a subplot title.
+_PRESENTER_CHART = dict(template="plotly_dark", paper_bgcolor="#0e1117", plot_bgcolor="#0e1117",
+                        font=dict(size=18))
 _CHART_CONFIG = {"displaylogo": False, "modeBarButtons": [["toImage"]]}
 
 
 def chart(fig, key: str, alt: str | None = None) -> None:
     """The figure with a text alternative (role="figure" with this aria-label): alt, or one
     written from the figure's own data. A lazy "show the data" table beside it."""
-    st.plotly_chart(fig, key=key, config=_CHART_CONFIG, alt=alt or describe(fig, lang()))
+    alt = alt or describe(fig, lang())
+    if presenting():  # dark, with chart text of 18 px for the back of the room
+        fig = go.Figure(fig).update_layout(_PRESENTER_CHART)
+    st.plotly_chart(fig, key=key, config=_CHART_CONFIG, alt=alt)
     if section := lazy_expander(tr("common.show_data"), f"{key}_data"):
         with section:
             rows = data_rows(fig)

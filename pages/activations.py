@@ -207,7 +207,7 @@ def kinks_section(view: View) -> None:
     if not view.settings.kinks:
         return
     st.subheader(ui.tr("act.kinks_title"))
-    st.write(ui.tr("act.kinks_intro"))
+    ui.prose("act.kinks_intro")
     for k in view.settings.kinks:
         at = k.kink.at
         with st.expander(ui.tr("act.kink_at", at=f"{at:g}"), expanded=view.probe.x0 == at):
@@ -313,7 +313,7 @@ def probe_section(settings: Settings) -> None:
 
 def render() -> None:
     st.title(ui.tr("act.title"))
-    st.write(ui.tr("act.intro"))
+    ui.prose("act.intro")
     settings = controls()
     formulas(settings)
     probe_section(settings)
@@ -321,7 +321,7 @@ def render() -> None:
         output_form_chart(settings)
     compare_section()
     st.subheader(ui.tr("act.source_title"))
-    st.write(ui.tr("act.source_intro"))
+    ui.prose("act.source_intro")
     ui.show_source(*source_functions(settings.act))
     st.caption(ui.tr("common.share"))
 

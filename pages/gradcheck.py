@@ -1,5 +1,6 @@
 """Gradient-check lab: numerical against analytic derivatives, steps, presets, kinks and bugs."""
 
+import contextlib
 from functools import partial
 
 import numpy as np
@@ -218,7 +219,7 @@ def _step_section(target, x, method, h, dtype):
 @ui.fragment
 def _kink_section(settings):
     st.header(ui.tr("gc.kink_title"))
-    st.markdown(ui.tr("gc.kink_intro"))
+    ui.prose("gc.kink_intro")
     left, right = st.columns([1, 2])
     with left:
         name = ui.select(ui.tr("gc.kink_target"), KINKED, key="gc_kink",
@@ -276,7 +277,7 @@ def _hide_answer() -> None:
 @ui.fragment
 def _bug_section(dtype):
     st.header(ui.tr("gc.bug_title"))
-    st.markdown(ui.tr("gc.bug_intro"))
+    ui.prose("gc.bug_intro")
     left, right = st.columns([1, 2])
     with left:
         bug = BUGS[ui.select(ui.tr("gc.bug_pick"), BUGS, key="gc_bug",
@@ -326,16 +327,20 @@ def _check_lab():
     """The check, its error against step and its export: moving the point or picking another
     target redraws only these. The method, step, preset and float32 drive the kink explorer and
     the bug hunt too, so changing one of those reruns the whole page. Returns the settings."""
-    target, x, settings = _controls()
+    # On a projector the controls fold into one line and the chart comes first.
+    with st.expander(ui.tr("common.controls")) if ui.presenting() else contextlib.nullcontext():
+        target, x, settings = _controls()
     drawn_with = st.session_state.get(DRAWN_WITH)
     if drawn_with is not None and drawn_with != settings:
         st.rerun()  # the whole app: the sections below must follow the new settings
     preset_name, method_choice, log_h, dtype = settings
     method, h, preset = lab_settings(preset_name, method_choice, log_h, x, dtype)
-    _check_section(target, x, method, h, preset, dtype)
-    _step_section(target, x, method, h, dtype)
+    sections = [lambda: _check_section(target, x, method, h, preset, dtype),
+                lambda: _step_section(target, x, method, h, dtype)]
+    for section in reversed(sections) if ui.presenting() else sections:
+        section()
     st.header(ui.tr("gc.export_title"))
-    st.markdown(ui.tr("gc.export_intro"))
+    ui.prose("gc.export_intro")
     # the code is written (and highlighted) only while it is open
     if export := ui.lazy_expander(ui.tr("gc.export_bug"), "gc_export"):
         with export:
@@ -346,7 +351,7 @@ def _check_lab():
 
 def render() -> None:
     st.title(ui.tr("nav.gradcheck"))
-    st.markdown(ui.tr("gc.intro"))
+    ui.prose("gc.intro")
     st.header(ui.tr("gc.check_title"))
     st.session_state[DRAWN_WITH] = None
     settings = _check_lab()

@@ -8,14 +8,14 @@ from derivs_app import ui
 
 def render() -> None:
     st.title(ui.tr("app.title"))
-    st.write(ui.tr("home.intro"))
+    ui.prose("home.intro")
 
     st.header(ui.tr("home.pages"))
     for page in ("activations", "softmax", "losses", "gradcheck", "playground"):
         st.markdown("- " + ui.tr(f"home.{page}"))
 
     st.header(ui.tr("home.errata"))
-    st.write(ui.tr("home.errata_intro"))
+    ui.prose("home.errata_intro")
     mse, ce, smx = loss_latex("mse"), loss_latex("cross_entropy"), softmax_latex()
     sig = activation_latex("sigmoid")
     rows = [

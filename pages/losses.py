@@ -6,6 +6,7 @@ The loss, n and the loss's parameters rerun the page; the component sliders and 
 from them live in a fragment, so moving one reruns only that part (the static sigmoid figure
 below it is built once per language)."""
 
+import contextlib
 import math
 from functools import lru_cache
 
@@ -50,13 +51,20 @@ def symbol(base: str, i: int) -> str:
 
 def component_sliders(kind: str, base: str, key_prefix: str, defaults, n: int) -> list[float]:
     low, high = INPUT_RANGES[kind]
-    return [ui.slider(symbol(base, i), f"{key_prefix}{i}", low, high, defaults[i], STEPS[kind])
-            for i in range(n)]
+    # side by side on a projector (one row per vector), stacked otherwise
+    spots = st.columns(n) if ui.presenting() else [st.container() for _ in range(n)]
+    values = []
+    for i, spot in enumerate(spots):
+        with spot:
+            values.append(ui.slider(symbol(base, i), f"{key_prefix}{i}", low, high, defaults[i],
+                                    STEPS[kind]))
+    return values
 
 
 def setup():
     """The loss, the number of components and the loss's parameters: they reshape everything."""
-    st.header(ui.tr("loss.inputs"))
+    if not ui.presenting():  # on a projector the controls speak for themselves
+        st.header(ui.tr("loss.inputs"))
     choice, size, parameters = st.columns([1.3, 1, 1], gap="large")
     with choice:
         name = ui.select(ui.tr("loss.choose"), LOSSES, "loss",
@@ -74,13 +82,16 @@ def setup():
 def components(loss, n: int):
     """The targets y and the input (ŷ or logits), one slider per component."""
     st.header(ui.tr("loss.components"))
-    targets, predictions = st.columns(2, gap="large")
+    targets, predictions = ((st.container(), st.container()) if ui.presenting()
+                            else st.columns(2, gap="large"))
     with targets:
-        st.markdown(f"**{ui.tr('loss.target.' + loss.target)}**")
+        if not ui.presenting():  # there the slider names (y₀, ŷ₀) say it
+            st.markdown(f"**{ui.tr('loss.target.' + loss.target)}**")
         y = component_sliders(loss.target, "y", TARGET_KEYS[loss.target],
                               TARGET_DEFAULTS[loss.target], n)
     with predictions:
-        st.markdown(f"**{ui.tr('loss.prediction.' + loss.prediction)}**")
+        if not ui.presenting():
+            st.markdown(f"**{ui.tr('loss.prediction.' + loss.prediction)}**")
         yhat = component_sliders(loss.prediction, PREDICTION_SYMBOL[loss.prediction],
                                  PREDICTION_KEYS[loss.prediction],
                                  PREDICTION_DEFAULTS[loss.prediction], n)
@@ -125,31 +136,38 @@ def check(loss, y, yhat, params, use_notes) -> None:
     st.header(ui.tr("loss.check"))
     analytical = loss.notes_grad(y, yhat) if use_notes else loss.grad(y, yhat, **params)
     result = gradcheck(lambda v: loss.value(y, v, **params), analytical, yhat, preset=PRESET)
-    value_col, verdict_col = st.columns([1, 3])
-    value_col.metric(ui.tr("loss.value"), f"{loss.value(y, yhat, **params):.10g}")
-    with verdict_col:
-        if result.ok:
-            st.success(ui.tr("loss.check_pass", preset=result.preset.label),
-                       icon=":material/check_circle:")
-        else:
-            st.error(ui.tr("loss.check_fail", preset=result.preset.label),
-                     icon=":material/cancel:")
-        st.caption(ui.tr("loss.check_source", source=result.preset.source))
-        st.code(check_report(result, ui.lang()), language=None, wrap_lines=True)
-    if use_notes and not result.ok:
-        st.markdown(ui.tr(f"loss.why.{loss.name}"))
+    def verdict() -> None:
+        value_col, verdict_col = st.columns([1, 3])
+        # the whole value, as a readout: st.metric cut it to "0.916666…" on a projector
+        value_col.caption(ui.tr("loss.value"))
+        value_col.markdown(f"**{loss.value(y, yhat, **params):.10g}**")
+        with verdict_col:
+            if result.ok:
+                st.success(ui.tr("loss.check_pass", preset=result.preset.label),
+                           icon=":material/check_circle:")
+            else:
+                st.error(ui.tr("loss.check_fail", preset=result.preset.label),
+                         icon=":material/cancel:")
+            st.caption(ui.tr("loss.check_source", source=result.preset.source))
+            st.code(check_report(result, ui.lang()), language=None, wrap_lines=True)
+        if use_notes and not result.ok:
+            st.markdown(ui.tr(f"loss.why.{loss.name}"))
 
-    base = PREDICTION_SYMBOL[loss.prediction]
-    names = [symbol(base, i) for i in range(len(yhat))]
-    bars, table = st.columns([2, 3])
-    with bars:
-        analytic_name = ui.tr("loss.notes_name" if use_notes else "common.analytic")
-        ui.chart(gradient_bars(names, result.analytical, result.numerical,
-                               analytic_name=analytic_name,
-                               numerical_name=ui.tr("common.numerical"),
-                               y=ui.tr("loss.bars_y"), notes=use_notes), key="loss_bars")
-    with table:
-        ui.table(gradient_table(names, result, use_notes))
+    def gradients() -> None:
+        base = PREDICTION_SYMBOL[loss.prediction]
+        names = [symbol(base, i) for i in range(len(yhat))]
+        bars, table = st.columns([2, 3])
+        with bars:
+            analytic_name = ui.tr("loss.notes_name" if use_notes else "common.analytic")
+            ui.chart(gradient_bars(names, result.analytical, result.numerical,
+                                   analytic_name=analytic_name,
+                                   numerical_name=ui.tr("common.numerical"),
+                                   y=ui.tr("loss.bars_y"), notes=use_notes), key="loss_bars")
+        with table:
+            ui.table(gradient_table(names, result, use_notes))
+
+    for part in (gradients, verdict) if ui.presenting() else (verdict, gradients):
+        part()  # on a projector the chart comes first
     ui.show_source(loss.value, loss.notes_grad if use_notes else loss.grad)
 
 
@@ -157,7 +175,7 @@ def check(loss, y, yhat, params, use_notes) -> None:
 def sweep(loss, y, yhat, params) -> None:
     """The loss and its derivative along one component: only this part reruns when k changes."""
     st.header(ui.tr("loss.sweep"))
-    st.write(ui.tr("loss.sweep_intro"))
+    ui.prose("loss.sweep_intro")
     with st.columns(3)[0]:
         k = ui.select(ui.tr("loss.sweep_k"), range(len(yhat)), "loss_k")
     grid = sweep_grid(loss.prediction)
@@ -173,7 +191,7 @@ def sweep(loss, y, yhat, params) -> None:
 def softmax_chain(y, z) -> None:
     """∂L/∂z through the softmax Jacobian beside the short form, equal to rounding."""
     st.header(ui.tr("loss.chain"))
-    st.write(ui.tr("loss.chain_intro"))
+    ui.prose("loss.chain_intro")
     chain = softmax_ce_chain(y, z)
     columns = {ui.tr("loss.chain_s"): chain.s, ui.tr("loss.chain_grad_s"): chain.grad_s,
                ui.tr("loss.chain_via"): chain.via_jacobian,
@@ -200,7 +218,7 @@ def _sigmoid_figure(lang: str):
 def sigmoid_stall() -> None:
     """BCE against MSE through a sigmoid output: the gradient that does not vanish."""
     st.header(ui.tr("loss.sigmoid"))
-    st.write(ui.tr("loss.sigmoid_intro"))
+    ui.prose("loss.sigmoid_intro")
     ui.chart(_sigmoid_figure(ui.lang()), key="loss_sigmoid")
 
 
@@ -222,9 +240,11 @@ def live_view(loss, n: int, params, use_notes: bool) -> None:
 
 def render() -> None:
     st.title(ui.tr("loss.title"))
-    st.write(ui.tr("loss.intro"))
+    ui.prose("loss.intro")
     loss, n, params = setup()
-    use_notes = formulas(loss)
+    # on a projector the formulas fold into one line, so the live chart is on the first screen
+    with st.expander(ui.tr("loss.formulas")) if ui.presenting() else contextlib.nullcontext():
+        use_notes = formulas(loss)
     live_view(loss, n, params, use_notes)
     sigmoid_stall()
     st.caption(ui.tr("common.share"))

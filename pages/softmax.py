@@ -152,7 +152,7 @@ def numerical_section(z, temperature: float, show_values: bool) -> None:
 
 def notes_section(z, temperature: float, s, jac, show_values: bool) -> None:
     latex = softmax_latex()
-    st.markdown(ui.tr("smx.notes_intro"))
+    ui.prose("smx.notes_intro")
     left, right = st.columns(2)
     left.latex(latex["notes_matrix"] + r"\;\Rightarrow\;" + latex["notes_entry"])
     right.latex(latex["jacobian_matrix"])
@@ -172,7 +172,7 @@ def notes_section(z, temperature: float, s, jac, show_values: bool) -> None:
 @ui.fragment
 def vjp_section(z, temperature: float) -> None:
     """Its own fragment: moving v redraws only the products."""
-    st.markdown(ui.tr("smx.vjp_intro"))
+    ui.prose("smx.vjp_intro")
     ui.latex(softmax_latex()["vjp"])
     sliders, chart = st.columns([1, 3])
     low, high, step = VJP_RANGE
@@ -232,7 +232,7 @@ def live_view(preset: str, n: int, seed: int, temperature: float) -> None:
 def render() -> None:
     preset, n, seed, temperature = sidebar_controls()
     st.title(ui.tr("smx.title"))
-    st.markdown(ui.tr("smx.intro"))
+    ui.prose("smx.intro")
     latex = softmax_latex()
     formulas = st.columns(3)
     for column, key in zip(formulas, ("softmax", "jacobian_entry", "jacobian_matrix"), strict=True):

@@ -43,6 +43,10 @@ TEXT = {
     "preset.one_dominant": ("one dominant", "一个占优"),
     "preset.random": ("random", "随机"),
     "preset.overflow": ("overflow", "溢出"),
+    "common.present": ("Presenter mode", "演示模式"),
+    "common.present_help": ("For a projector: large type, dark, no side bar, the prose left out. "
+                            "Keys n and p step through the sections. The link keeps it on.",
+                            "用于投影:大字体、深色、隐藏侧边栏、省略说明文字。按 n 和 p 键在各节之间切换。链接会保留此模式。"),
     "common.source": ("The numpy code that runs", "实际运行的 numpy 代码"),
     "common.analytic": ("analytic", "解析"),
     "common.numerical": ("numerical", "数值"),
