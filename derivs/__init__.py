@@ -24,12 +24,16 @@ from derivs.network import (
     train_step,
 )
 from derivs.numeric import (
+    ADAPTIVE_METHODS,
     CHECK_PRESETS,
     METHODS,
     CheckPreset,
     CheckResult,
+    DirectionalCheck,
     Method,
+    RichardsonTableau,
     along,
+    directional_check,
     error_band,
     get_method,
     gradcheck,
@@ -37,6 +41,7 @@ from derivs.numeric import (
     numeric_derivative,
     numeric_jacobian,
     relative_error,
+    richardson_tableau,
     step_error_curve,
 )
 from derivs.softmax import (
@@ -54,7 +59,8 @@ __all__ = [
     "LOSSES", "Loss",
     "BACKPROP_BUGS", "DATASETS", "MLP", "gradient_check", "gradient_norms", "make_dataset",
     "neuron_graph", "train", "train_step",
-    "CHECK_PRESETS", "METHODS", "CheckPreset", "CheckResult", "Method",
+    "ADAPTIVE_METHODS", "CHECK_PRESETS", "METHODS", "DirectionalCheck", "RichardsonTableau",
+    "directional_check", "richardson_tableau", "CheckPreset", "CheckResult", "Method",
     "along", "error_band", "get_method", "gradcheck", "mismatches", "numeric_derivative", "numeric_jacobian",
     "relative_error", "step_error_curve",
     "log_softmax", "softmax", "softmax_complement", "softmax_jacobian",

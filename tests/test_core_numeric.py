@@ -21,6 +21,7 @@ from derivs import (
     relative_error,
     step_error_curve,
 )
+from derivs.numeric import ADAPTIVE_METHODS
 from derivs_app.i18n import check_report
 
 EPS = float(np.finfo(np.float64).eps)
@@ -89,11 +90,34 @@ def test_complex_step_refuses_float32():
 
 def test_method_names_and_aliases():
     assert derivs.get_method("complex").name == "complex_step"
-    assert derivs.get_method("richardson").name == "five_point"
+    assert derivs.get_method("five-point").name == "five_point"
+    # "richardson" was an alias of five_point; it is now the adaptive method of its own
+    assert derivs.get_method("richardson") is ADAPTIVE_METHODS["richardson"]
     with pytest.raises(ValueError, match="unknown method"):
         derivs.get_method("sideways")
     with pytest.raises(ValueError, match="positive"):
         numeric_derivative(np.sin, 1.0, h=0.0)
+
+
+def test_methods_holds_the_fixed_step_methods_only():
+    """The pages and their tests iterate METHODS as "one formula at one step h": a step
+    slider, a stencil probe, an error-vs-h curve per method. Adaptive methods live apart."""
+    assert not any(m.adaptive for m in METHODS.values())
+    assert all(m.adaptive for m in ADAPTIVE_METHODS.values())
+    assert not set(METHODS) & set(ADAPTIVE_METHODS)
+    assert np.isnan(ADAPTIVE_METHODS["richardson"].default_step(1.0))
+
+
+@pytest.mark.parametrize("method", [m for m in METHODS if METHODS[m].stencil])
+def test_stencil_data_is_the_formula(method):
+    """Method.stencil (what the rounding bound of full_output is built from) is the same
+    difference quotient as Method.estimate: checked on a cubic at steps that are exact."""
+    m = METHODS[method]
+    f = lambda t: 0.5 * t**3 - t * t + 3.0 * t  # noqa: E731
+    x, h = 1.5, 0.25  # x ± h, x ± 2h are exact and so is every value of f
+    from_stencil = sum(c * f(x + o * h) for o, c in m.stencil) / h
+    assert from_stencil == pytest.approx(float(m.estimate(f, np.float64(x), np.float64(h))),
+                                         rel=1e-14)
 
 
 def test_default_steps():
