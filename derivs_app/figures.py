@@ -44,7 +44,10 @@ def _layout(*, title: str = "", x: str = "", y: str = "", height: int = 380) -> 
         height=height,
         margin=dict(l=10, r=10, t=50 if title else 20, b=10),
         font=dict(size=FONT_SIZE),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        # below the plot, at the figure's bottom edge: at the top right it ran into the title
+        # on a phone and a projector, and just under the axes into the x axis title
+        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, xanchor="left",
+                    x=0.0),
         hovermode="closest",
         xaxis=dict(title_text=x, zeroline=True),
         yaxis=dict(title_text=y, zeroline=True),

@@ -83,6 +83,11 @@ _STYLE = """<style>
 .stCode .token.string { color: #1a6e35; }
 .stCode .token.number, .stCode .token.boolean { color: #9c4a00; }
 .stCode .token.comment { color: #4f5560; }
+[data-testid=stMarkdownContainer] table { display: block; max-width: 100%; overflow-x: auto;
+  background: linear-gradient(to right, #fff 30%, rgba(255,255,255,0)) left / 2rem 100% no-repeat local,
+    linear-gradient(to left, #fff 30%, rgba(255,255,255,0)) right / 2rem 100% no-repeat local,
+    radial-gradient(farthest-side at 100% 50%, rgba(0,0,0,.25), transparent) right / .8rem 100% no-repeat scroll; }
+[data-testid=stMarkdownContainer] td, [data-testid=stMarkdownContainer] th { white-space: nowrap; }
 </style>"""
 
 
@@ -134,6 +139,15 @@ _PRESENTER_KEYS = """<script>
   });
 })();
 </script>"""
+
+
+_TOUCH = ("Mobi", "Android", "iPhone", "iPad")
+
+
+def touch_screen() -> bool:
+    """The browser says it is a phone or a tablet: no hover, a narrow screen."""
+    agent = (st.context.headers or {}).get("User-Agent", "") if st.context.headers else ""
+    return any(word in agent for word in _TOUCH)
 
 
 def presenting() -> bool:

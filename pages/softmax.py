@@ -21,7 +21,7 @@ from derivs.softmax import (
     softmax_vjp_check,
 )
 from derivs.symbolic import softmax_latex
-from derivs_app import figures, ui
+from derivs_app import figures, predict, ui
 from derivs_app.formatting import listed, subscript
 from derivs_app.views.softmax import (
     CUSTOM_LOGITS,
@@ -194,12 +194,19 @@ def vjp_section(z, temperature: float) -> None:
 @ui.fragment
 def live_view(preset: str, n: int, seed: int, temperature: float) -> None:
     """Logits and every figure drawn from them: one logit moved reruns only this."""
-    controls, bars, heatmap = st.columns([1, 1.2, 1.8])
+    # on a projector the heatmap gets the full width, so its cells hold their numbers
+    if ui.presenting():
+        (controls, bars), heatmap = st.columns([1, 1.2]), st.container()
+    else:
+        controls, bars, heatmap = st.columns([1, 1.2, 1.8])
     with controls:
         z = logits_input(preset, n, seed)
     s = softmax(z, temperature)
     jac = softmax_jacobian(z, temperature)
-    show_values = len(z) <= VALUES_IN_CELLS_UP_TO
+    # numbers in the cells only where they fit: few logits, and not on a phone (which also has
+    # no hover: there the caption says tap)
+    touch = ui.touch_screen()
+    show_values = len(z) <= VALUES_IN_CELLS_UP_TO and not touch
     with bars:
         st.subheader(ui.tr("smx.probabilities"))
         ui.chart(figures.probability_bars(s, y="s"), key="smx_probabilities_chart")
@@ -207,7 +214,7 @@ def live_view(preset: str, n: int, seed: int, temperature: float) -> None:
         st.subheader(ui.tr("smx.jacobian"))
         ui.chart(figures.jacobian_heatmap(jac, s, temperature, show_values=show_values),
                  key="smx_jacobian_chart")
-        st.caption(ui.tr("smx.hover_hint"))
+        st.caption(ui.tr("smx.tap_hint" if touch else "smx.hover_hint"))
     if preset == "overflow":
         st.info(ui.tr("smx.overflow_note"), icon="ℹ️")
 
@@ -233,6 +240,7 @@ def render() -> None:
     preset, n, seed, temperature = sidebar_controls()
     st.title(ui.tr("smx.title"))
     ui.prose("smx.intro")
+    predict.ask("softmax")
     latex = softmax_latex()
     formulas = st.columns(3)
     for column, key in zip(formulas, ("softmax", "jacobian_entry", "jacobian_matrix"), strict=True):

@@ -41,6 +41,11 @@ TEXT = {
         "J_ij = s_i(δ_ij − s_j)/T. Blue is positive, red negative, white 0.",
         "第 i 行对应 s_i,第 j 列对应 z_j。悬停在格子上:数值代入 J_ij = s_i(δ_ij − s_j)/T。"
         "蓝色为正,红色为负,白色为 0。"),
+    "smx.tap_hint": (
+        "Row i is s_i, column j is z_j. Tap a cell: its numbers go into "
+        "J_ij = s_i(δ_ij − s_j)/T. Blue is positive, red negative, white 0.",
+        "第 i 行对应 s_i,第 j 列对应 z_j。点按格子:数值代入 J_ij = s_i(δ_ij − s_j)/T。"
+        "蓝色为正,红色为负,白色为 0。"),
     "smx.more": ("Take J apart", "拆解 J"),
     "smx.more_help": (
         "Open a section: J split into its two terms, J checked against finite differences, "
