@@ -23,6 +23,10 @@ PAGES = [
     ("pages/losses.py", "nav.losses", "losses", ":material/trending_down:"),
     ("pages/gradcheck.py", "nav.gradcheck", "gradcheck", ":material/science:"),
     ("pages/backprop.py", "nav.backprop", "backprop", ":material/account_tree:"),
+    ("pages/backprop_network.py", "nav.backprop_network", "backprop_network", ":material/hub:"),
+    ("pages/backprop_depth.py", "nav.backprop_depth", "backprop_depth",
+     ":material/stacked_line_chart:"),
+    ("pages/backprop_train.py", "nav.backprop_train", "backprop_train", ":material/model_training:"),
     ("pages/playground.py", "nav.playground", "playground", ":material/edit:"),
 ]
 

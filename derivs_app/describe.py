@@ -98,8 +98,9 @@ def data_rows(fig) -> list[dict]:
     for trace in fig.data:
         if trace.type == "heatmap":
             z = np.asarray(trace.z, dtype=float)
-            if z.ndim == 2:
-                rows += [{"series": trace.name or "", "x": i + 1, "y": ", ".join(map(_num, r))}
+            if z.ndim == 2:  # one column per matrix column: narrow cells, nothing to scroll
+                rows += [{"series": _plain(trace.name), "row": i + 1,
+                          **{str(j + 1): _num(v) for j, v in enumerate(r)}}
                          for i, r in enumerate(z)]
         elif trace.type in ("scatter", "bar") and (_named(trace) or trace.type == "bar"):
             x, y = _values(trace.x), _values(trace.y)

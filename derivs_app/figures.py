@@ -30,6 +30,15 @@ COLOURS = {
 FONT_SIZE = 15
 
 
+#: Presenter mode: dark, and chart text of 18 px for the back of the room.
+PROJECTOR_LAYOUT = dict(template="plotly_dark", paper_bgcolor="#0e1117", plot_bgcolor="#0e1117",
+                        font=dict(size=18))
+
+
+def for_projector(fig: go.Figure) -> go.Figure:
+    return go.Figure(fig).update_layout(PROJECTOR_LAYOUT)
+
+
 def dense(values) -> np.ndarray:
     """float32 for plotted curves: half the bytes of float64, invisible at screen resolution."""
     return np.asarray(values, dtype=np.float32)
@@ -345,14 +354,32 @@ def _log_range(values, floor: float, top: float) -> list[float]:
 
 def error_vs_step_figure(curves, *, names: dict, selected: str, current_h: float | None,
                          title: str, x: str, y: str, best_name: str, slope_name: str,
-                         floor_name: str, h_name: str) -> go.Figure:
+                         floor_name: str, h_name: str, bands: dict | None = None,
+                         richardson=None, richardson_name: str = "",
+                         richardson_hover: str = "") -> go.Figure:
     """Error against h on log-log axes, one line per method, from derivs_app.views.lab.error_curves.
 
     Each method gets a star at its best h and dotted guides of its theoretical slopes (order on
     the right, −1 on the left); errors at the floor (often exactly 0) sit on a dashed line.
+    bands: {method: its error estimate over the same h} (views.lab.estimate_bands), each drawn
+    as a shaded band from the floor up to the estimate (meta "band"): where the line leaves its
+    band, the estimate was too small. richardson: a views.lab.TableauView; its chosen entry's
+    steps are drawn on the central curve (the differences it extrapolates, meta "richardson")
+    and its error as a bar across them (meta "richardson_value").
     """
     traces, stars = [], []
     h = dense(curves.h)
+    for name, est in (bands or {}).items():  # first, so every line is drawn over the bands
+        if name not in curves.curves:
+            continue
+        upper = np.where(np.isfinite(est), est, curves.floor)
+        traces.append(dict(
+            type="scatter", x=dense(np.r_[curves.h, curves.h[::-1]]),
+            y=dense(np.r_[upper, np.full(len(upper), curves.floor)]), mode="lines",
+            fill="toself", fillcolor=_rgba(METHOD_COLOURS[name], 0.16 if name == selected else 0.07),
+            line=dict(width=0), legendgroup=name, showlegend=False, meta="band",
+            customdata=[name], hoverinfo="skip",
+        ))
     for name, curve in curves.curves.items():
         colour, chosen = METHOD_COLOURS[name], name == selected
         traces.append(dict(
@@ -383,6 +410,24 @@ def error_vs_step_figure(curves, *, names: dict, selected: str, current_h: float
                         line=dict(color="white", width=1)),
             hovertemplate=f"{best_name}: h = %{{x:.1e}}<br>%{{y:.2e}}<extra>%{{customdata}}</extra>",
         ))
+    if richardson is not None and richardson.found:
+        used = slice(richardson.row - richardson.column, richardson.row + 1)
+        rungs = np.maximum(richardson.errors[used, 0], curves.floor)
+        colour = METHOD_COLOURS["richardson"]
+        traces.append(dict(
+            type="scatter", x=richardson.used_steps, y=rungs, mode="markers",
+            name=richardson_name, legendgroup="richardson", meta="richardson",
+            marker=dict(symbol="diamond", size=10, color="white", line=dict(color=colour, width=2)),
+            hovertemplate="h = %{x:.3e}<br>%{y:.2e}<extra>" + richardson_name + "</extra>",
+        ))
+        final = max(float(_error_on(richardson)), curves.floor)
+        traces.append(dict(
+            type="scatter", x=[float(richardson.used_steps.min()), float(richardson.used_steps.max())],
+            y=[final, final], mode="lines+markers", showlegend=False, legendgroup="richardson",
+            meta="richardson_value", line=dict(color=colour, width=3),
+            marker=dict(symbol="line-ns", size=12, line=dict(color=colour, width=3)),
+            hovertemplate=richardson_hover + "<extra>" + richardson_name + "</extra>",
+        ))
     floor_line, floor_label = _floor_line(curves.floor, floor_name)
     shapes, annotations = [floor_line], [floor_label]
     if current_h is not None:
@@ -397,6 +442,16 @@ def error_vs_step_figure(curves, *, names: dict, selected: str, current_h: float
                            range=_log_range(all_err, curves.floor, top=1e4))
     layout.update(shapes=shapes, annotations=annotations)
     return go.Figure(data=traces, layout=layout)
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha})"
+
+
+def _error_on(tableau) -> float:
+    """The chosen entry's error on the tableau's own scale (relative, or absolute at 0)."""
+    return float(tableau.errors[tableau.row, tableau.column])
 
 
 def stencil_figure(view, *, title: str, x: str, f_name: str, numerical_name: str,
@@ -447,6 +502,150 @@ def scan_figure(x_values, rel_errors: dict, colours: dict, *, floor: float, titl
                               for _, at in marks)],
         annotations=[floor_label, *(_line_label(at, label, "top right") for label, at in marks)],
     )
+    return go.Figure(data=traces, layout=layout)
+
+
+#: The tableau's colours: dark where an entry is close to the analytic derivative, bright where
+#: it is far (cividis reads the same with every colour-vision deficiency, and in grey).
+TABLEAU_SCALE = "Cividis"
+
+
+def tableau_figure(view, *, title: str, rows: list, columns: list, colour_name: str,
+                   chosen_name: str, hover: str, height: int | None = None) -> go.Figure:
+    """The Richardson tableau (views.lab.TableauView) as a heatmap: row r the central difference
+    at steps[r], column j its j-th extrapolation, each cell coloured by log10 of its error
+    against the analytic derivative and labelled with it; the chosen entry is framed.
+    customdata per cell: (entry, error, estimate), float64, so every digit reaches the hover.
+    """
+    err = np.asarray(view.errors, dtype=np.float64)
+    customdata = np.stack([view.tableau, err, view.estimates], axis=-1)
+    text = [[f"{e:.0e}" if np.isfinite(e) else "" for e in row] for row in err]
+    if np.isfinite(view.value):  # the chosen entry's text in bold, inside its frame
+        text[view.row][view.column] = f"<b>{text[view.row][view.column]}</b>"
+    trace = dict(
+        type="heatmap", z=np.log10(err), x=columns, y=rows, customdata=customdata, text=text,
+        texttemplate="%{text}", textfont=dict(size=FONT_SIZE - 3), coloraxis="coloraxis",
+        xgap=2, ygap=2, hovertemplate=hover + "<extra></extra>", meta="tableau",
+        name=colour_name,
+    )
+    layout = _layout(title=title, height=height or 140 + 34 * len(rows))
+    layout["margin"].update(t=90 if title else 40)
+    if title:
+        layout["title"].update(y=0.98, yanchor="top")
+    layout["xaxis"].update(side="top", zeroline=False, type="category",
+                           tickfont=dict(size=FONT_SIZE))
+    layout["yaxis"].update(autorange="reversed", zeroline=False, type="category",
+                           tickfont=dict(size=FONT_SIZE - 2))
+    layout["coloraxis"] = dict(colorscale=TABLEAU_SCALE,
+                               colorbar=dict(thickness=14, title=dict(text=colour_name)))
+    if np.isfinite(view.value):
+        r, c = view.row, view.column
+        layout["shapes"] = [dict(type="rect", xref="x", yref="y", x0=c - 0.5, x1=c + 0.5,
+                                 y0=r - 0.5, y1=r + 0.5, name=chosen_name,
+                                 line=dict(color=OKABE_ITO["vermillion"], width=4))]
+    return go.Figure(data=[trace], layout=layout)
+
+
+#: f″ in the lab, apart from f′'s vermillion and the numerical green.
+SECOND_COLOUR = OKABE_ITO["blue"]
+
+
+def second_derivative_figure(view, *, show_second: bool, df_name: str, d2f_name: str,
+                             numerical_name: str, title_df: str, title_d2f: str, x_title: str,
+                             point_name: str) -> go.Figure:
+    """f′ over x (views.lab.SecondView), and with show_second f″ beside it with central
+    differences of f′ dashed over it (what a gradgradcheck compares); x marked on each."""
+    panels = [("", "df", [(df_name, view.df, COLOURS["df"], "solid", 3)], view.df_at)]
+    if show_second:
+        panels.append(("2", "d2f", [(d2f_name, view.d2f, SECOND_COLOUR, "solid", 3),
+                                     (numerical_name, view.numerical, COLOURS["numerical"],
+                                      "dash", 2)], view.d2f_at))
+    traces = []
+    for axis, key, curves, at in panels:
+        on_axis = dict(xaxis=f"x{axis}", yaxis=f"y{axis}")
+        for name, y, colour, dash, width in curves:
+            traces.append(dict(type="scatter", x=dense(view.grid), y=dense(y), mode="lines",
+                               name=name, meta=key if dash == "solid" else "numerical",
+                               line=dict(color=colour, width=width, dash=dash), **on_axis,
+                               hovertemplate="x = %{x:.4g}<br>%{y:.6g}<extra>" + name
+                               + "</extra>"))
+        traces.append(dict(type="scatter", x=[view.x], y=[at], mode="markers",
+                           name=point_name, meta=f"point_{key}", showlegend=False, **on_axis,
+                           marker=dict(color=curves[0][2], size=13,
+                                       line=dict(color="white", width=2)),
+                           hovertemplate="x = %{x:.10g}<br>%{y:.10g}<extra></extra>"))
+    kink_line = dict(color=COLOURS["kink"], dash="dot", width=2)
+    layout = _layout(height=400)
+    layout.update(margin=dict(l=10, r=10, t=40, b=10), annotations=[], shapes=[],
+                  legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="center", x=0.5))
+    x_range = [float(view.grid[0]), float(view.grid[-1])]
+    domains = _PANEL_DOMAINS[len(panels)]
+    for (axis, _, _, _), (lo, hi), title in zip(panels, domains, (title_df, title_d2f),
+                                                strict=False):
+        layout[f"xaxis{axis}"] = dict(title_text=x_title, zeroline=True, range=x_range,
+                                      domain=[lo, hi], anchor=f"y{axis}", exponentformat="none",
+                                      nticks=6, **({"matches": "x"} if axis else {}))
+        layout[f"yaxis{axis}"] = dict(zeroline=True, anchor=f"x{axis}")
+        layout["annotations"].append(dict(
+            text=f"<b>{title}</b>", x=lo, xref="paper", xanchor="left", y=1.0, yref="paper",
+            yanchor="bottom", yshift=8, showarrow=False, font=dict(size=FONT_SIZE + 1)))
+        layout["shapes"] += [{**_vertical_line(k, kink_line), "xref": f"x{axis}",
+                              "yref": f"y{axis} domain"} for k in view.kinks]
+    return go.Figure(data=traces, layout=layout)
+
+
+def direction_figure(geometry, *, title: str, x_name: str, y_name: str, f_name: str,
+                     u_name: str, probe_names: tuple[str, str], gradient_name: str,
+                     true_gradient_name: str, point_name: str) -> go.Figure:
+    """A random-direction check drawn for a 2-input f (views.lab.DirectionGeometry): f's
+    contours, the point x, the direction u as an arrow, the probes x ± h·u (placed at
+    x ± reach·u: h is far too small to see), and the gradient under test beside the true one,
+    both scaled to the same length (the true one is normal to the contours)."""
+    g = geometry
+    x0, y0 = (float(v) for v in g.x)
+    tip = g.x + g.reach * g.u
+    probes = np.array([g.x + g.reach * g.u, g.x - g.reach * g.u])
+    traces = [
+        dict(type="contour", x=dense(g.gx), y=dense(g.gy), z=dense(g.values), name=f_name,
+             colorscale=[[0, "#f8f9fa"], [1, "#adb5bd"]], showscale=False, ncontours=16,
+             line=dict(color="#868e96", width=1), opacity=0.9, meta="contours",
+             hovertemplate=f"{x_name} = %{{x:.3g}}<br>{y_name} = %{{y:.3g}}<br>{f_name} = "
+                           "%{z:.4g}<extra></extra>"),
+        dict(type="scatter", x=[x0 - 3 * g.reach * g.u[0], x0 + 3 * g.reach * g.u[0]],
+             y=[y0 - 3 * g.reach * g.u[1], y0 + 3 * g.reach * g.u[1]], mode="lines",
+             name=u_name, meta="direction", hoverinfo="skip",
+             line=dict(color=OKABE_ITO["black"], width=1.5, dash="dash")),
+        dict(type="scatter", x=probes[:, 0], y=probes[:, 1], mode="markers+text",
+             name=f"{probe_names[0]}, {probe_names[1]}", meta="probes", text=list(probe_names),
+             # beside the point, off the dashed line through it
+             textposition="middle right" if abs(g.u[1]) >= abs(g.u[0]) else "top center",
+             marker=dict(color="white", size=13, line=dict(color=COLOURS["numerical"], width=3)),
+             hovertemplate="%{text}<extra></extra>"),
+        dict(type="scatter", x=[x0], y=[y0], mode="markers", name=point_name, meta="point",
+             marker=dict(color=OKABE_ITO["black"], size=11),
+             hovertemplate=f"{point_name}: (%{{x:.4g}}, %{{y:.4g}})<extra></extra>"),
+    ]
+    annotations = [dict(x=float(tip[0]), y=float(tip[1]), ax=x0, ay=y0, xref="x", yref="y",
+                        axref="x", ayref="y", text="", showarrow=True, arrowhead=3,
+                        arrowsize=1.3, arrowwidth=2.5, arrowcolor=OKABE_ITO["black"])]
+    for vector, name, colour, meta, dash in (
+            (g.true_gradient, true_gradient_name, COLOURS["numerical"], "true_gradient", "dot"),
+            (g.gradient, gradient_name, COLOURS["df"], "gradient", "solid")):
+        norm = float(np.linalg.norm(vector)) or 1.0
+        end = g.x + 2 * g.reach * vector / norm
+        traces.append(dict(type="scatter", x=[x0, float(end[0])], y=[y0, float(end[1])],
+                           mode="lines", name=name, meta=meta, hoverinfo="skip",
+                           line=dict(color=colour, width=3, dash=dash)))
+        annotations.append(dict(x=float(end[0]), y=float(end[1]), ax=x0, ay=y0, xref="x",
+                                yref="y", axref="x", ayref="y", text="", showarrow=True,
+                                arrowhead=2, arrowsize=1.2, arrowwidth=2, arrowcolor=colour))
+    layout = _layout(title=title, x=x_name, y=y_name, height=470)
+    layout["xaxis"].update(range=[float(g.gx[0]), float(g.gx[-1])], zeroline=False,
+                           constrain="domain")
+    layout["yaxis"].update(range=[float(g.gy[0]), float(g.gy[-1])], zeroline=False,
+                           scaleanchor="x", constrain="domain")
+    layout["legend"] = dict(orientation="h", yanchor="top", y=-0.15, xanchor="left", x=0)
+    layout["annotations"] = annotations
     return go.Figure(data=traces, layout=layout)
 
 
@@ -709,3 +908,335 @@ def derivative_check_figure(x, true, mine, *, true_name: str, mine_name: str,
     fig.update_xaxes(range=[lo, hi])
     fig.update_yaxes(range=y_range)
     return base_layout(fig, title=title, x=x_title, height=400)
+
+
+# --- backprop pages ---
+# Built as one dict each, like the rest: a step through the graph redraws the graph figure.
+
+#: How far along a stepped graph each node and edge is: not reached, forward, backward.
+_STEP_COLOURS = {"pending": "#ced4da", "forward": COLOURS["f"], "backward": COLOURS["df"]}
+_BAND_RING = {"good": COLOURS["numerical"], "kink": "#f08c00", "doubtful": "#f08c00",
+              "wrong": "#e03131"}
+
+
+def computation_graph_figure(nodes, edges, *, height: int = 620, title: str = "") -> go.Figure:
+    """A scalar computation graph, stepped: nodes are circles with their operation inside and
+    their value and gradient below; edges are arrows parent → child, labelled on the way back
+    with local × upstream = contribution.
+
+    nodes: dicts with x, y, symbol (inside), label (may hold <br>), label_at ("below", "above",
+    "above_left", "left" or "right" of the node), state ("pending",
+    "forward" or "backward"), current (bool: this step's node), band (None or a CS231n band:
+    the ring of a checked leaf) and hover. edges: dicts with x0, y0, x1, y1, state, current,
+    label ("" for none), at (where along the edge the label sits, 0.5 the middle) and numbers
+    ([local, upstream, contribution] or None); the numbers of
+    the labelled edges ride on the trace with meta "edges" (customdata, float64) for the hover.
+    """
+    traces, annotations = [], []
+    for state in ("pending", "forward", "backward"):
+        for current in (False, True):
+            chosen = [e for e in edges if e["state"] == state and e["current"] == current]
+            if not chosen:
+                continue
+            xs, ys = [], []
+            for e in chosen:
+                xs += [e["x0"], e["x1"], None]
+                ys += [e["y0"], e["y1"], None]
+            traces.append(dict(type="scatter", x=xs, y=ys, mode="lines", hoverinfo="skip",
+                               showlegend=False,
+                               line=dict(color=_STEP_COLOURS[state], width=5 if current else 2.2)))
+    for e in edges:  # the arrowhead, just short of the child's circle
+        colour = _STEP_COLOURS[e["state"]]
+        annotations.append(dict(x=e["x1"], y=e["y1"], ax=e["x0"], ay=e["y0"], xref="x", yref="y",
+                                axref="x", ayref="y", text="", showarrow=True, arrowhead=2,
+                                arrowsize=1.2, arrowwidth=2, arrowcolor=colour, standoff=28,
+                                startstandoff=28))
+    labelled = [e for e in edges if e["label"]]
+    spots = [(e["x0"] + e.get("at", 0.5) * (e["x1"] - e["x0"]),
+              e["y0"] + e.get("at", 0.5) * (e["y1"] - e["y0"])) for e in labelled]
+    for e, (x, y) in zip(labelled, spots, strict=True):
+        colour = _STEP_COLOURS[e["state"]]
+        annotations.append(dict(
+            x=x, y=y, xref="x", yref="y",
+            text=e["label"], showarrow=False, font=dict(size=11, color=colour),
+            bgcolor="rgba(255, 255, 255, 0.92)", bordercolor=colour,
+            borderwidth=2 if e["current"] else 1, borderpad=3))
+    traces.append(dict(
+        type="scatter", meta="edges", mode="markers", showlegend=False,
+        x=[x for x, _ in spots], y=[y for _, y in spots],
+        customdata=np.array([e["numbers"] for e in labelled], dtype=np.float64).reshape(-1, 3),
+        text=[e["hover"] for e in labelled], marker=dict(size=18, color="rgba(0, 0, 0, 0)"),
+        hovertemplate="%{text}<br>local %{customdata[0]:.17g}<br>upstream %{customdata[1]:.17g}"
+                      "<br>contribution %{customdata[2]:.17g}<extra></extra>"))
+    fill = {"pending": "#f1f3f5", "forward": "#dbe4ff", "backward": "#ffe8cc"}
+    traces.append(dict(
+        type="scatter", meta="nodes", mode="markers+text", showlegend=False,
+        x=[n["x"] for n in nodes], y=[n["y"] for n in nodes], text=[n["symbol"] for n in nodes],
+        textposition="middle center", textfont=dict(size=13),
+        customdata=[n["hover"] for n in nodes], hovertemplate="%{customdata}<extra></extra>",
+        marker=dict(size=54, color=[fill[n["state"]] for n in nodes],
+                    line=dict(width=[5 if n["current"] or n["band"] else 2 for n in nodes],
+                              color=[_BAND_RING[n["band"]] if n["band"] else
+                                     _STEP_COLOURS[n["state"]] for n in nodes]))))
+    # the value and gradient beside each node: below it, or left of a leaf, right of the loss
+    spots = {"below": (0.0, -0.32, "bottom center"), "above": (0.0, 0.32, "top center"),
+             "above_left": (0.3, 0.3, "top left"),
+             "left": (-0.42, 0.0, "middle left"), "right": (0.42, 0.0, "middle right")}
+    place = [spots[n.get("label_at", "below")] for n in nodes]
+    traces.append(dict(
+        type="scatter", meta="labels", mode="text", showlegend=False, hoverinfo="skip",
+        x=[n["x"] + dx for n, (dx, _, _) in zip(nodes, place, strict=True)],
+        y=[n["y"] + dy for n, (_, dy, _) in zip(nodes, place, strict=True)],
+        text=[n["label"] for n in nodes], textposition=[p[2] for p in place],
+        textfont=dict(size=13, color="#343a40"), cliponaxis=False))
+    layout = _layout(title=title, height=height)
+    xs = [n["x"] for n in nodes]
+    ys = [n["y"] for n in nodes]
+    layout.update(
+        xaxis=dict(visible=False, range=[min(xs) - 1.6, max(xs) + 1.2], fixedrange=True),
+        yaxis=dict(visible=False, range=[min(ys) - 0.95, max(ys) + 0.4], fixedrange=True),
+        annotations=annotations, showlegend=False,
+    )
+    layout["margin"].update(l=10, r=10, b=10)
+    return go.Figure(data=traces, layout=layout)
+
+
+_WIDTH_CLASSES = 8  # line widths a weight's |∂L/∂W| is drawn with
+
+
+def network_diagram_figure(neurons, weights, *, delta_name: str, weight_name: str,
+                           input_name: str, layer_names, height: int = 400,
+                           title: str = "") -> go.Figure:
+    """A small MLP: neurons in columns coloured by their δ (diverging around 0), each weight a
+    line whose width grows with |∂L/∂W| and whose colour is its sign (blue +, red −).
+
+    neurons: (layer, unit, x, y, value, is_delta) with value the input x_j on layer 0 and δ
+    elsewhere; weights: (layer, i, j, x0, y0, x1, y1, dW). The weights' gradients ride on the
+    trace with meta "dW" (customdata [layer, i, j, dW]); the δ on the trace with meta "delta".
+    """
+    top = max((abs(w[-1]) for w in weights), default=0.0) or 1.0
+    # one line trace per (sign, width class), not per weight: a redraw costs per trace
+    groups: dict[tuple[bool, int], tuple[list, list]] = {}
+    for w in weights:
+        x0, y0, x1, y1, g = w[3:]
+        xs, ys = groups.setdefault((g >= 0, round(_WIDTH_CLASSES * abs(g) / top)), ([], []))
+        xs += [x0, x1, None]
+        ys += [y0, y1, None]
+    traces = [dict(type="scatter", x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
+                   line=dict(width=0.8 + 9.0 * level / _WIDTH_CLASSES,
+                             color="#1c7ed6" if positive else "#e03131"), opacity=0.75)
+              for (positive, level), (xs, ys) in sorted(groups.items())]
+    traces.append(dict(
+        type="scatter", meta="dW", mode="markers", showlegend=False,
+        x=[(w[3] + w[5]) / 2 for w in weights], y=[(w[4] + w[6]) / 2 for w in weights],
+        customdata=np.array([[w[0], w[1] + 1, w[2] + 1, w[-1]] for w in weights],
+                            dtype=np.float64).reshape(-1, 4),
+        marker=dict(size=9, color="rgba(0, 0, 0, 0)"),
+        hovertemplate=f"{weight_name}<sub>%{{customdata[0]}}</sub>[%{{customdata[1]}}, "
+                      "%{customdata[2]}] = %{customdata[3]:.10g}<extra></extra>"))
+    inputs = [n for n in neurons if not n[5]]
+    deltas = [n for n in neurons if n[5]]
+    span = max((abs(n[4]) for n in deltas), default=0.0) or 1.0
+    traces.append(dict(
+        type="scatter", meta="inputs", mode="markers+text", showlegend=False,
+        x=[n[2] for n in inputs], y=[n[3] for n in inputs],
+        text=[f"{n[4]:.3g}".replace("-", "−") for n in inputs], textposition="middle center",
+        customdata=[[n[1] + 1, n[4]] for n in inputs],
+        hovertemplate=f"{input_name}<sub>%{{customdata[0]}}</sub> = %{{customdata[1]:.10g}}"
+                      "<extra></extra>",
+        marker=dict(size=50, color="#f1f3f5", line=dict(color=COLOURS["kink"], width=2))))
+    traces.append(dict(
+        type="scatter", meta="delta", mode="markers+text", showlegend=False,
+        x=[n[2] for n in deltas], y=[n[3] for n in deltas],
+        text=[f"{n[4]:.3g}".replace("-", "−") for n in deltas], textposition="middle center",
+        # white on the dark ends of the scale, black on the light middle
+        textfont=dict(size=13, color=["white" if abs(n[4]) > 0.55 * span else "#212529"
+                                      for n in deltas]),
+        customdata=np.array([[n[0], n[1] + 1, n[4]] for n in deltas], dtype=np.float64),
+        hovertemplate=f"{delta_name}<sub>%{{customdata[0]}}</sub>[%{{customdata[1]}}] = "
+                      "%{customdata[2]:.10g}<extra></extra>",
+        marker=dict(size=54, color=[n[4] for n in deltas], coloraxis="coloraxis",
+                    line=dict(color="#495057", width=1.5))))
+    layers = sorted({n[0] for n in neurons})
+    ys = [n[3] for n in neurons]
+    layout = _layout(title=title, height=height)
+    layout.update(
+        xaxis=dict(visible=False, range=[-0.4, max(layers) + 0.4], fixedrange=True),
+        yaxis=dict(visible=False, range=[min(ys) - 0.8, max(ys) + 0.6], fixedrange=True),
+        coloraxis=dict(colorscale=DIVERGING, cmin=-span, cmax=span,
+                       colorbar=dict(title=dict(text=delta_name), thickness=14,
+                                     exponentformat="e")),
+        annotations=[dict(x=layer, y=max(ys) + 0.45, xref="x", yref="y", showarrow=False,
+                          text=f"<b>{name}</b>") for layer, name in zip(layers, layer_names,
+                                                                       strict=True)],
+        showlegend=False,
+    )
+    return go.Figure(data=traces, layout=layout)
+
+
+def gradient_depth_figure(layers, per_seed, mean, std, *, bound=None, seed_name: str,
+                          mean_name: str, bound_name: str = "", title: str = "", x: str = "",
+                          y: str = "") -> go.Figure:
+    """‖δ_l‖ against the layer l on a log axis: each seed a thin line, their mean a thick one
+    (hover: mean ± std), and optionally a dashed bound (the sigmoid's 0.25 per layer)."""
+    layers = np.asarray(layers, dtype=np.float64)
+    xs, ys = [], []
+    for row in np.asarray(per_seed, dtype=np.float64):
+        xs += [*layers.tolist(), None]
+        ys += [*row.tolist(), None]
+    traces = [
+        dict(type="scatter", meta="seeds", x=xs, y=ys, mode="lines", name=seed_name,
+             line=dict(color="rgba(31, 95, 191, 0.28)", width=1.2), hoverinfo="skip"),
+        dict(type="scatter", meta="mean", x=layers, y=np.asarray(mean, dtype=np.float64),
+             mode="lines+markers", name=mean_name, line=dict(color=COLOURS["f"], width=3.5),
+             marker=dict(size=6), customdata=np.asarray(std, dtype=np.float64),
+             hovertemplate="l = %{x}<br>%{y:.4g} ± %{customdata:.3g}<extra></extra>"),
+    ]
+    if bound is not None:
+        traces.append(dict(type="scatter", meta="bound", x=layers,
+                           y=np.asarray(bound, dtype=np.float64), mode="lines", name=bound_name,
+                           line=dict(color=COLOURS["notes"], width=2.5, dash="dash"),
+                           hovertemplate="l = %{x}<br>%{y:.4g}<extra>" + bound_name
+                                         + "</extra>"))
+    layout = _layout(title=title, x=x, y=y, height=420)
+    layout["yaxis"].update(type="log", exponentformat="power", zeroline=False)
+    layout["xaxis"].update(zeroline=False, rangemode="tozero" if len(layers) < 2 else "normal")
+    return go.Figure(data=traces, layout=layout)
+
+
+def decision_regions_figure(gx, gy, p1, points, labels, *, class_names, p_name: str,
+                            title: str = "", height: int = 460) -> go.Figure:
+    """P(class 1) on a grid as a heatmap (red 0 … blue 1, white at 0.5 the boundary), the
+    training points on top, one colour per class."""
+    points = np.asarray(points, dtype=np.float64)
+    labels = np.asarray(labels)
+    traces = [dict(type="heatmap", meta="regions", x=dense(gx), y=dense(gy), z=dense(p1),
+                   zmin=0.0, zmax=1.0, colorscale=DIVERGING, opacity=0.75,
+                   colorbar=dict(title=dict(text=p_name), thickness=14),
+                   hovertemplate="(%{x:.2f}, %{y:.2f}): %{z:.3f}<extra></extra>")]
+    for k, (name, colour) in enumerate(zip(class_names, ("#c92a2a", "#1864ab"), strict=True)):
+        chosen = points[labels == k]
+        traces.append(dict(type="scatter", meta=f"class{k}", x=dense(chosen[:, 0]),
+                           y=dense(chosen[:, 1]), mode="markers", name=name,
+                           marker=dict(color=colour, size=7, line=dict(color="white", width=1)),
+                           hoverinfo="skip"))
+    layout = _layout(title=title, x="x₁", y="x₂", height=height)
+    layout["xaxis"].update(range=[float(gx[0]), float(gx[-1])], zeroline=False)
+    layout["yaxis"].update(range=[float(gy[0]), float(gy[-1])], zeroline=False,
+                           scaleanchor="x", constrain="domain")
+    return go.Figure(data=traces, layout=layout)
+
+
+MAX_CURVE_POINTS = 1000
+
+
+def _thinned(n: int) -> np.ndarray:
+    """Indices 0 … n − 1, or MAX_CURVE_POINTS of them evenly spread (ends included)."""
+    if n <= MAX_CURVE_POINTS:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, MAX_CURVE_POINTS).round().astype(np.int64))
+
+
+def training_curves_figure(losses, grad_norms, *, loss_name: str, layer_names, x: str,
+                           grad_y: str, height: int = 460) -> go.Figure:
+    """L after each step (top) and ‖∂L/∂W_l‖ per layer at each step (bottom), log y, the step
+    on a shared x axis."""
+    losses = np.asarray(losses, dtype=np.float64)
+    norms = np.asarray(grad_norms, dtype=np.float64).reshape(-1, len(layer_names))
+    palette = _COMPARE_COLOURS
+    # a long run is drawn through at most MAX_CURVE_POINTS of its steps (first and last kept):
+    # the curves are smooth, and the payload stays small
+    shown = _thinned(len(losses))
+    shown_norms = _thinned(len(norms))
+    traces = [dict(type="scatter", meta="loss", x=shown, y=losses[shown],
+                   mode="lines+markers" if len(losses) < 30 else "lines", name=loss_name,
+                   line=dict(color=COLOURS["f"], width=2.5),
+                   hovertemplate="step %{x}: %{y:.6g}<extra></extra>")]
+    for l, name in enumerate(layer_names):
+        traces.append(dict(type="scatter", meta=f"norm{l + 1}", x=shown_norms,
+                           y=norms[shown_norms, l],
+                           mode="lines+markers" if len(norms) < 30 else "lines",
+                           name=name, xaxis="x2", yaxis="y2",
+                           line=dict(color=palette[(l + 1) % len(palette)], width=2),
+                           hovertemplate="step %{x}: %{y:.4g}<extra>" + name + "</extra>"))
+    layout = _layout(height=height)
+    layout.update(
+        xaxis=dict(anchor="y", domain=[0.0, 1.0], matches="x2", showticklabels=False,
+                   zeroline=False),
+        yaxis=dict(anchor="x", domain=[0.56, 1.0], title_text=loss_name, type="log",
+                   exponentformat="power", zeroline=False),
+        xaxis2=dict(anchor="y2", domain=[0.0, 1.0], title_text=x, zeroline=False),
+        yaxis2=dict(anchor="x2", domain=[0.0, 0.44], title_text=grad_y, type="log",
+                    exponentformat="power", zeroline=False),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+    )
+    return go.Figure(data=traces, layout=layout)
+
+
+# --- your own function: kinks, jumps and overflow ---
+
+_OVERFLOW_SHADE = "rgba(230, 159, 0, 0.20)"  # where float64 overflows but f is finite: orange
+
+
+def function_kinks_figure(x, f, df, numerical, *, kinks=(), overflow=(), overflow_name: str = "",
+                          kink_name: str = "", limit_name: str = "", value_name: str = "",
+                          **function_kw) -> go.Figure:
+    """function_figure, plus: bands where float64 overflows although the function is finite
+    (``overflow``: (lo, hi) spans), and at each kink (at, left, right, value) of f a dotted
+    line, open circles at f′'s two one-sided limits on the f′ panel (the curve itself has a
+    gap there, no vertical segment) and a filled dot at the value the symbolic f′ takes at
+    the kink anyway (a convention, skipped if NaN)."""
+    fig = function_figure(x, f, df, numerical, **function_kw)
+    lo, hi = float(x[0]), float(x[-1])
+    _shade_spans(fig, overflow, pad=(hi - lo) / 400, colour=_OVERFLOW_SHADE, name=overflow_name)
+    kink_line = dict(color=COLOURS["kink"], dash="dot", width=1.5)
+    for at, *_ in kinks:
+        fig.add_vline(x=at, line=kink_line, layer="below")
+    if len(kinks):
+        fig.add_scatter(x=[None], y=[None], mode="lines", name=kink_name, hoverinfo="skip",
+                        line=kink_line, row=2, col=1)
+        xs = [k[0] for k in kinks for _ in range(2)]
+        ys = [v for k in kinks for v in (k[1], k[2])]
+        fig.add_scatter(x=xs, y=ys, mode="markers", name=limit_name, meta="kink_limits",
+                        row=2, col=1, cliponaxis=False,
+                        marker=dict(symbol="circle-open", size=11, color=COLOURS["df"],
+                                    line=dict(width=2.5, color=COLOURS["df"])),
+                        hovertemplate="x = %{x:.10g}<br>%{y:.10g}<extra>" + limit_name
+                        + "</extra>")
+        shown = [(k[0], k[3]) for k in kinks if np.isfinite(k[3])]
+        if shown:
+            fig.add_scatter(x=[s[0] for s in shown], y=[s[1] for s in shown], mode="markers",
+                            name=value_name, meta="kink_value", row=2, col=1, cliponaxis=False,
+                            marker=dict(symbol="circle", size=9, color=COLOURS["df"]),
+                            hovertemplate="x = %{x:.10g}<br>%{y:.10g}<extra>" + value_name
+                            + "</extra>")
+    return fig
+
+
+# --- predict, then reveal ---
+
+
+def answer_bars(labels, values, *, highlight: int | None = None, log_y: bool = False,
+                title: str = "", y: str = "", height: int = 320) -> go.Figure:
+    """One bar per label, each with its value written on it; the right answer's bar (highlight)
+    in green with a dark outline and a ✓, the others grey. On a log axis a value of 0 (the
+    complex step's error) is drawn at a floor below the smallest positive value and still
+    labelled 0."""
+    values = np.asarray(values, dtype=np.float64)
+    shown = values
+    if log_y:
+        positive = values[values > 0]
+        floor = float(positive.min()) / 100 if positive.size else 1e-17
+        shown = np.where(values > 0, values, floor)
+    marks = ["✓ " if i == highlight else "" for i in range(values.size)]
+    trace = dict(
+        type="bar", x=list(labels), y=shown, showlegend=False, cliponaxis=False,
+        text=[f"{m}{v:.3g}" for m, v in zip(marks, values, strict=True)], textposition="outside",
+        marker=dict(color=[COLOURS["numerical"] if m else COLOURS["kink"] for m in marks],
+                    line=dict(color=["#000000" if m else "rgba(0,0,0,0)" for m in marks],
+                              width=2)),
+        hovertemplate="%{x}: %{text}<extra></extra>")
+    layout = _layout(title=title, y=y, height=height)
+    if log_y:
+        layout["yaxis"].update(type="log", exponentformat="power")
+    return go.Figure(data=[trace], layout=layout)

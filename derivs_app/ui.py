@@ -12,12 +12,11 @@ import inspect
 import logging
 import uuid
 
-import plotly.graph_objects as go
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-import derivs_app.figures  # noqa: F401  (loaded before the gc.freeze below, like the rest)
 from derivs import error_band
+from derivs_app import figures  # (loaded before the gc.freeze below, like the rest)
 from derivs_app.describe import data_rows, describe
 from derivs_app.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_from_locale, localized_latex, t
 from derivs_app.views.playground import plain_markdown
@@ -83,10 +82,10 @@ _STYLE = """<style>
 .stCode .token.string { color: #1a6e35; }
 .stCode .token.number, .stCode .token.boolean { color: #9c4a00; }
 .stCode .token.comment { color: #4f5560; }
-[data-testid=stMarkdownContainer] table { display: block; max-width: 100%; overflow-x: auto;
+@media (max-width: 640px) { [data-testid=stMarkdownContainer] table { display: block; max-width: 100%; overflow-x: auto;
   background: linear-gradient(to right, #fff 30%, rgba(255,255,255,0)) left / 2rem 100% no-repeat local,
     linear-gradient(to left, #fff 30%, rgba(255,255,255,0)) right / 2rem 100% no-repeat local,
-    radial-gradient(farthest-side at 100% 50%, rgba(0,0,0,.25), transparent) right / .8rem 100% no-repeat scroll; }
+    radial-gradient(farthest-side at 100% 50%, rgba(0,0,0,.25), transparent) right / .8rem 100% no-repeat scroll; } }
 [data-testid=stMarkdownContainer] td, [data-testid=stMarkdownContainer] th { white-space: nowrap; }
 </style>"""
 
@@ -456,8 +455,6 @@ def table(rows: list[dict]) -> None:
 
 #: Plotly's toolbar trimmed to the PNG download: one tab stop per chart instead of eight, and
 #: nothing left to cover a subplot title.
-_PRESENTER_CHART = dict(template="plotly_dark", paper_bgcolor="#0e1117", plot_bgcolor="#0e1117",
-                        font=dict(size=18))
 _CHART_CONFIG = {"displaylogo": False, "modeBarButtons": [["toImage"]]}
 
 
@@ -466,7 +463,7 @@ def chart(fig, key: str, alt: str | None = None) -> None:
     written from the figure's own data. A lazy "show the data" table beside it."""
     alt = alt or describe(fig, lang())
     if presenting():  # dark, with chart text of 18 px for the back of the room
-        fig = go.Figure(fig).update_layout(_PRESENTER_CHART)
+        fig = figures.for_projector(fig)
     st.plotly_chart(fig, key=key, config=_CHART_CONFIG, alt=alt)
     if section := lazy_expander(tr("common.show_data"), f"{key}_data"):
         with section:

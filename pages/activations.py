@@ -12,7 +12,7 @@ from derivs import ACTIVATIONS, METHODS, Activation
 from derivs.activations import df_from_output, output_form_collapse
 from derivs.snippets import called_functions
 from derivs.symbolic import activation_latex
-from derivs_app import ui
+from derivs_app import predict, ui
 from derivs_app.figures import Panel, activation_figure, compare_figure, output_form_figure
 from derivs_app.formatting import exact
 from derivs_app.views.activations import (
@@ -317,6 +317,7 @@ def render() -> None:
     settings = controls()
     formulas(settings)
     probe_section(settings)
+    predict.ask("activations")  # after the key chart: it stays on a projector's first screen
     if settings.act.df_via_output is not None:
         output_form_chart(settings)
     compare_section()

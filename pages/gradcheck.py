@@ -8,7 +8,7 @@ import streamlit as st
 
 from derivs import CHECK_PRESETS, METHODS
 from derivs.snippets import CheckSpec, file_name, numpy_snippet, torch_snippet
-from derivs_app import figures, ui
+from derivs_app import figures, predict, ui
 from derivs_app.formatting import digits
 from derivs_app.views.bugs import BUGS
 from derivs_app.views.lab import (
@@ -356,6 +356,7 @@ def render() -> None:
     st.session_state[DRAWN_WITH] = None
     settings = _check_lab()
     st.session_state[DRAWN_WITH] = settings
+    predict.ask("gradcheck")  # after the key chart: it stays on a projector's first screen
     _kink_section(settings)
     _bug_section(settings[-1])
     st.caption(ui.tr("common.share"))

@@ -15,7 +15,7 @@ import streamlit as st
 from derivs import LOSSES, error_band, gradcheck
 from derivs.losses import sigmoid_output_gradients, softmax_ce_chain
 from derivs.symbolic import loss_latex
-from derivs_app import ui
+from derivs_app import predict, ui
 from derivs_app.figures import gradient_bars, loss_sweep_figure, sigmoid_loss_gradients_figure
 from derivs_app.formatting import subscript
 from derivs_app.i18n import LANGUAGES, check_report, t
@@ -246,6 +246,7 @@ def render() -> None:
     with st.expander(ui.tr("loss.formulas")) if ui.presenting() else contextlib.nullcontext():
         use_notes = formulas(loss)
     live_view(loss, n, params, use_notes)
+    predict.ask("losses")  # after the key chart: it stays on a projector's first screen
     sigmoid_stall()
     st.caption(ui.tr("common.share"))
 

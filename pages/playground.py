@@ -11,7 +11,7 @@ import streamlit as st
 
 from derivs.expression import FUNCTIONS, ExpressionError, parse_expression
 from derivs.sandbox import warm_up
-from derivs_app import figures, ui
+from derivs_app import figures, predict, ui
 from derivs_app.formatting import digits
 from derivs_app.views.playground import (
     ATOL,
@@ -250,6 +250,7 @@ def render() -> None:
     warm_up()  # the worker imports sympy while this run reads the widgets
     st.title(ui.tr("nav.playground"))
     st.markdown(ui.tr("fn.intro"))
+    predict.ask("playground")
     text = _formula_input()
     st.caption(ui.tr("fn.safety", seconds=f"{SYMBOLIC_TIMEOUT:g}", mb=f"{SYMBOLIC_MEMORY_MB:g}"))
     try:

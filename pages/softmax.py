@@ -240,12 +240,12 @@ def render() -> None:
     preset, n, seed, temperature = sidebar_controls()
     st.title(ui.tr("smx.title"))
     ui.prose("smx.intro")
-    predict.ask("softmax")
     latex = softmax_latex()
     formulas = st.columns(3)
     for column, key in zip(formulas, ("softmax", "jacobian_entry", "jacobian_matrix"), strict=True):
         column.latex(latex[key])
     live_view(preset, n, seed, temperature)
+    predict.ask("softmax")  # after the key charts: they stay on a projector's first screen
 
 
 render()

@@ -1,0 +1,130 @@
+"""The backprop pages in a real browser: each loads in both languages with no exception element
+and draws its charts; a keyboard step (Enter on the Step button, arrow keys on the step slider)
+moves the graph and the URL; Run trains in the browser. Screenshots at 1400×1000 (the whole
+page) and 1280×720 (the first screen) land in artifacts/screenshots/<page>-<lang>-<size>.png."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+import pytest
+
+from bench.browserlib import screenshot, wait_for_app_idle
+from derivs_app.i18n import LANGUAGES, t
+
+LOAD_TIMEOUT = 90_000
+CHANGE_TIMEOUT = 45_000
+CHART = ".js-plotly-plot .main-svg"
+#: page -> (title key, chart keys it must draw)
+PAGES = {
+    "backprop": ("bp.title", ("bp_graph",)),
+    "backprop_network": ("bpn.title", ("bpn_diagram", "bpn_jacobian")),
+    "backprop_depth": ("bpd.title", ("bpd_chart",)),
+    "backprop_train": ("bpt.title", ("bpt_regions", "bpt_curves")),
+}
+
+
+def open_page(page, url: str) -> None:
+    page.goto(url, wait_until="domcontentloaded")
+    wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
+
+
+def drawn(page, key: str) -> None:
+    page.wait_for_selector(f".st-key-{key} {CHART}", timeout=LOAD_TIMEOUT)
+
+
+def trace_js(key: str, meta: str, field: str) -> str:
+    """JS: one field of the trace with this meta in the chart with this key (plotly keeps
+    decoded typed arrays in _inputArray), or null while the chart is being swapped."""
+    return f"""() => {{
+      const gd = document.querySelector('.st-key-{key} .js-plotly-plot');
+      if (!gd || !gd.data) return null;
+      const tr = gd.data.find(d => d.meta === {json.dumps(meta)});
+      if (!tr || tr.{field} === undefined) return null;
+      const v = tr.{field};
+      return Array.from(v._inputArray || v);
+    }}"""
+
+
+def labelled_edges(page) -> int:
+    """How many edges of the graph carry local × upstream = contribution."""
+    values = page.evaluate(trace_js("bp_graph", "edges", "x"))
+    return -1 if values is None else len(values)
+
+
+def assert_no_exception(page) -> None:
+    exceptions = page.locator("[data-testid=stException]")
+    assert exceptions.count() == 0, exceptions.first.inner_text()
+
+
+def whole_page(page, name: str):
+    """The whole page at this width: it scrolls inside stMain, so grow the viewport first."""
+    size = page.viewport_size
+    height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, 600), 20_000)})
+    page.wait_for_timeout(500)
+    try:
+        return screenshot(page, name, full_page=False)
+    finally:
+        page.set_viewport_size(size)
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+@pytest.mark.parametrize("url_path", list(PAGES))
+def test_page_loads_draws_its_charts_and_is_screenshotted(page, page_log, app_url, url_path,
+                                                          lang):
+    title_key, chart_keys = PAGES[url_path]
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    query = f"?lang={quote(LANGUAGES[lang])}" if lang != "en" else ""
+    open_page(page, f"{app_url}/{url_path}{query}")
+    for key in chart_keys:
+        drawn(page, key)
+    wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
+    assert_no_exception(page)
+    heading = page.locator("[data-testid=stMain] h1").first.inner_text().strip()
+    assert heading == t(title_key, lang)
+    assert whole_page(page, f"{url_path}-{lang}-1400x1000").stat().st_size > 5_000
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.wait_for_timeout(700)  # plotly redraws at the new width
+    assert screenshot(page, f"{url_path}-{lang}-1280x720", full_page=False).stat().st_size > 5_000
+    assert_no_exception(page)
+    page_log.assert_clean()
+
+
+def test_keyboard_steps_move_the_graph_and_the_url(page, page_log, app_url):
+    open_page(page, f"{app_url}/backprop?bp_step=6")  # the forward pass done, nothing back yet
+    drawn(page, "bp_graph")
+    assert labelled_edges(page) == 0
+    # Enter on the focused Step button: backprop visits L, whose two edges to r get labelled
+    page.locator(".st-key-bp_next button").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => location.search.includes('bp_step=7')", timeout=CHANGE_TIMEOUT)
+    page.wait_for_function(f"() => ({trace_js('bp_graph', 'edges', 'x')})()?.length === 2",
+                           timeout=CHANGE_TIMEOUT)
+    # arrow keys on the step slider: one more node visited
+    page.locator(".st-key-bp_step input[type=range]").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => location.search.includes('bp_step=8')", timeout=CHANGE_TIMEOUT)
+    page.wait_for_function(f"() => ({trace_js('bp_graph', 'edges', 'x')})()?.length === 4",
+                           timeout=CHANGE_TIMEOUT)
+    page.keyboard.press("End")  # the whole backward pass: every edge labelled
+    page.wait_for_function(f"() => ({trace_js('bp_graph', 'edges', 'x')})()?.length === 12",
+                           timeout=CHANGE_TIMEOUT)
+    wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
+    assert page.locator(".st-key-bp_next button").is_disabled()
+    assert_no_exception(page)
+    page_log.assert_clean()
+
+
+def test_run_trains_in_the_browser_and_the_link_keeps_the_steps(page, page_log, app_url):
+    open_page(page, f"{app_url}/backprop_train?bpt_data=circles&bpt_n=50")
+    drawn(page, "bpt_curves")
+    page.locator(".st-key-bpt_run_n button").click()
+    page.wait_for_function("() => location.search.includes('bpt_at=50')", timeout=CHANGE_TIMEOUT)
+    page.wait_for_function(f"() => ({trace_js('bpt_curves', 'loss', 'y')})()?.length === 51",
+                           timeout=CHANGE_TIMEOUT)
+    losses = page.evaluate(trace_js("bpt_curves", "loss", "y"))
+    assert losses[-1] < losses[0]
+    assert_no_exception(page)
+    page_log.assert_clean()
