@@ -1,49 +1,62 @@
 """Benchmark of the core's activations: f + df over 10⁶ float64 points, as a ratio to one np.exp
 pass over the same array in the same run (so the numbers travel between machines).
 
-    python bench/core.py                   # the table; exit 1 if a bar is missed
-    python bench/core.py --default-malloc  # without the allocator setting explained below
+    python bench/core.py                       # the table; exit 1 if a bar is missed
+    python bench/core.py --tuned-malloc        # plus the columns with glibc's allocator tuned
+    python bench/core.py --before DIR          # plus the columns of the derivs package in DIR
+    python bench/core.py --derivs-from DIR     # time the derivs package in DIR instead
 
-Bars: sigmoid and tanh at most 4× np.exp (a stable f + df needs two exp-like passes and a few
+For a before/after table, check the older commit out somewhere else (``git worktree add
+/tmp/before HEAD~1``, or a copy of its ``derivs/``) and pass that directory to ``--before``.
+
+Bars, judged on the headline column (default allocator, x ~ uniform(−10, 10), CPU time):
+sigmoid and tanh at most 4× np.exp (a stable f + df needs two exp-like passes and a few
 arithmetic ones); no activation over 40×. Beside them, for scale: the textbook sigmoid and tanh
 (fast, but σ(1 − σ) and 1 − tanh² return 0 in the tails) and np.vectorize over math.exp (a
 Python call per element: why the core never loops in Python).
 
-The input is x ~ uniform(−10, 10) in random order, like pre-activations in a network: np.where
-over an unsorted mask mispredicts a branch per element, which sorted plot grids would hide.
+Inputs, in random order (np.where over an unsorted mask mispredicts a branch per element,
+which sorted plot grids would hide):
+- x ~ uniform(−10, 10), like pre-activations in a network: the headline and the bars;
+- x ~ uniform(−60, 60), the Activations page's widest view: it reaches the tails, where
+  numpy's exp leaves its fast path (arguments beyond ±707.7 cost ~17×, subnormal results
+  ~200×) and σ's overflow fallback runs. No bar; it shows what the tails cost.
 
 Timing: best of REPEATS rounds, every case (np.exp included) taking one turn per round, so a
 burst of load from another process costs one sample of each case rather than every sample of
 one. Each sample is timed twice, by time.perf_counter (wall clock: the "ms" column) and by
 time.process_time (CPU time of this process). The bars are judged on the CPU-time ratio: on a
 shared machine the wall clock also counts the time another process held the core, which is no
-property of the code; on an idle machine the two ratios agree (both are printed).
+property of the code; on an idle machine the two ratios agree.
 
-Allocator: glibc hands freed multi-megabyte blocks back to the kernel, so every 8 MB temporary
-costs ~2000 page faults, about as much as three np.exp passes on a CPU with a vectorised exp.
-That is the kernel's cost, not the arithmetic's, and it would dominate every ratio; by default
-this script raises glibc's mmap and trim thresholds (mallopt) so temporaries are reused, as
-they are in a long-running server. ``--default-malloc`` shows the untuned numbers.
+Allocator: the headline is glibc's default allocator, as the app runs (Community Cloud sets no
+malloc tuning). It hands freed multi-megabyte blocks back to the kernel, so an 8 MB temporary
+can cost ~2000 page faults, and every temporary an activation allocates shows in its ratio.
+``--tuned-malloc`` adds columns measured in a child process that raises glibc's mmap and trim
+thresholds first (mallopt), so temporaries are reused as in a long-running server: the
+arithmetic alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import ctypes
+import json
 import math
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere, no install
-
+ROOT = Path(__file__).resolve().parent.parent
 N = 1_000_000
 REPEATS = 7
 BAR_FAST = 4.0  # sigmoid, tanh
 BAR_ANY = 40.0
 FAST = ("sigmoid", "tanh")
+RANGES = (10.0, 60.0)  # x ~ uniform(−R, R); the first is the headline
 
 
 def tune_malloc() -> bool:
@@ -93,61 +106,123 @@ def vectorize_sigmoid(x):
     return _vec_sigmoid(x), _vec_sigmoid_slope(x)
 
 
+VECTORIZE = "np.vectorize(math.exp…) sigmoid f+df"
+
+
+def measure(derivs_dir: Path, repeats: int) -> dict:
+    """{R: {case: (ms, wall ratio, CPU ratio)}} for x ~ uniform(−R, R), plus the np.exp ms."""
+    sys.path.insert(0, str(derivs_dir))  # after mallopt, so every array sees one allocator
+    import derivs
+
+    acts = derivs.ACTIVATIONS
+    out = {"derivs": str(Path(derivs.__file__).resolve().parent), "ranges": {}}
+    for r in RANGES:
+        x = np.random.default_rng(0).uniform(-r, r, N)
+        cases = {"np.exp": lambda x=x: np.exp(x)}
+        cases |= {name: (lambda act=act, x=x: (act.f(x), act.df(x))) for name, act in acts.items()}
+        cases |= {
+            "naive sigmoid: 1/(1+exp(−x)), s(1−s)": lambda x=x: naive_sigmoid(x),
+            "naive tanh: tanh, 1 − tanh²": lambda x=x: naive_tanh(x),
+        }
+        with np.errstate(all="ignore"):  # the naive forms over- and underflow on ±60
+            wall, cpu = best_interleaved(cases, repeats)
+            # np.vectorize: a Python call per element, timed on 10⁵ points and scaled by 10
+            small = x[: N // 10]
+            vwall, vcpu = best_interleaved({"v": lambda s=small: vectorize_sigmoid(s)}, 3)
+        wall[VECTORIZE], cpu[VECTORIZE] = vwall["v"] * 10, vcpu["v"] * 10
+        base_wall, base_cpu = wall.pop("np.exp"), cpu.pop("np.exp")
+        out["ranges"][str(r)] = {
+            "exp_ms": base_wall * 1e3,
+            "cases": {k: (wall[k] * 1e3, wall[k] / base_wall, cpu[k] / base_cpu) for k in wall},
+        }
+    out["activations"] = list(acts)
+    return out
+
+
+def measure_in_child(derivs_dir: Path, repeats: int, allocator: str) -> dict | None:
+    """The same measurement in a fresh process: another derivs package can be imported there,
+    and the allocator can be tuned before numpy allocates anything."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", allocator, "--repeats",
+           str(repeats), "--derivs-from", str(derivs_dir)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        print(f"({allocator}-allocator child failed: {done.stderr.strip()[-300:]})",
+              file=sys.stderr)
+        return None
+    return json.loads(done.stdout)
+
+
+def _cell(result: dict, r: float, name: str) -> str:
+    case = result["ranges"][str(r)]["cases"].get(name)  # (an older package may lack a name)
+    return f"{case[2]:.1f}×" if case else "—"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--default-malloc", action="store_true", help="leave glibc's allocator thresholds alone"
-    )
+    parser.add_argument("--tuned-malloc", action="store_true",
+                        help="add columns measured with glibc's mmap/trim thresholds raised")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="directory holding an older derivs package: adds its columns")
+    parser.add_argument("--derivs-from", type=Path, default=ROOT,
+                        help="directory holding the derivs package to time (default: this repo)")
     parser.add_argument("--repeats", type=int, default=REPEATS, help="rounds (best of)")
+    parser.add_argument("--child", choices=("default", "tuned"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    tuned = False if args.default_malloc else tune_malloc()
 
-    import derivs  # after mallopt, so every array of the run sees the same allocator
+    if args.child:  # internal: print one measurement as JSON
+        if args.child == "tuned" and not tune_malloc():
+            print("mallopt unavailable (not glibc)", file=sys.stderr)
+            return 2
+        print(json.dumps(measure(args.derivs_from, args.repeats)))
+        return 0
 
-    x = np.random.default_rng(0).uniform(-10.0, 10.0, N)
-    acts = derivs.ACTIVATIONS
-    cases = {"np.exp": lambda: np.exp(x)}
-    cases |= {name: (lambda act=act: (act.f(x), act.df(x))) for name, act in acts.items()}
-    cases |= {
-        "naive sigmoid: 1/(1+exp(−x)), s(1−s)": lambda: naive_sigmoid(x),
-        "naive tanh: tanh, 1 − tanh²": lambda: naive_tanh(x),
-    }
-    wall, cpu = best_interleaved(cases, args.repeats)
-    # np.vectorize: a Python call per element, timed on 10⁵ points and scaled by 10
-    small = x[: N // 10]
-    vwall, vcpu = best_interleaved({"v": lambda: vectorize_sigmoid(small)}, 3)
-    label = "np.vectorize(math.exp…) sigmoid f+df"
-    wall[label], cpu[label] = vwall["v"] * 10, vcpu["v"] * 10
-    base_wall, base_cpu = wall.pop("np.exp"), cpu.pop("np.exp")
+    default = measure(args.derivs_from, args.repeats)
+    before = measure_in_child(args.before, args.repeats, "default") if args.before else None
+    tuned = measure_in_child(args.derivs_from, args.repeats, "tuned") if args.tuned_malloc else None
+    acts = default["activations"]
+    head = str(RANGES[0])
 
-    rows, missed = [], []
-    for name in wall:
-        ratio_wall, ratio_cpu = wall[name] / base_wall, cpu[name] / base_cpu
+    cols = ["activation", f"±{RANGES[0]:g}: f+df ms", "ratio", "ratio (CPU)"]
+    cols += [f"±{r:g}: ratio (CPU)" for r in RANGES[1:]]
+    if before:
+        cols += [f"before ±{r:g}: ratio (CPU)" for r in RANGES]
+    if tuned:
+        cols += [f"tuned ±{r:g}: ratio (CPU)" for r in RANGES]
+    cols += ["bar", ""]
+    print(
+        f"f + df over {N:,} float64 points in random order, x ~ uniform(−R, R); best of "
+        f"{args.repeats} interleaved rounds; one np.exp pass = "
+        + ", ".join(f"{default['ranges'][str(r)]['exp_ms']:.3f} ms (±{r:g})" for r in RANGES)
+        + f"; numpy {np.__version__}; headline: default allocator, derivs from {default['derivs']}"
+        + (f"; before: default allocator, derivs from {before['derivs']}" if before else "")
+        + ("; tuned: glibc mmap/trim thresholds raised (mallopt)" if tuned else "")
+    )
+    print()
+    print("| " + " | ".join(cols) + " |")
+    print("| " + " | ".join(["---"] + ["---:"] * (len(cols) - 3) + ["---", "---"]) + " |")
+    missed = []
+    for name in default["ranges"][head]["cases"]:
+        ms, r_wall, r_cpu = default["ranges"][head]["cases"][name]
+        row = [name, f"{ms:.2f}", f"{r_wall:.1f}×", f"{r_cpu:.1f}×"]
+        row += [f"{default['ranges'][str(r)]['cases'][name][2]:.1f}×" for r in RANGES[1:]]
+        if before:
+            row += [_cell(before, r, name) for r in RANGES]
+        if tuned:
+            row += [_cell(tuned, r, name) for r in RANGES]
         if name in acts:
             bar = BAR_FAST if name in FAST else BAR_ANY
-            ok = ratio_cpu <= bar
+            ok = r_cpu <= bar
             if not ok:
-                missed.append(f"{name}: {ratio_cpu:.1f}× > {bar:g}×")
-            verdict = (f"≤ {bar:g}×", "ok" if ok else "MISSED")
+                missed.append(f"{name}: {r_cpu:.1f}× > {bar:g}×")
+            row += [f"≤ {bar:g}×", "ok" if ok else "MISSED"]
         else:
-            verdict = ("(for scale)", "")
-        rows.append((name, wall[name], ratio_wall, ratio_cpu, *verdict))
-
-    print(
-        f"f + df over {N:,} float64 points, x ~ uniform(−10, 10) in random order; best of "
-        f"{args.repeats} interleaved rounds; one np.exp pass = {base_wall * 1e3:.3f} ms; "
-        f"numpy {np.__version__}; allocator {'tuned (mallopt)' if tuned else 'default'}"
-    )
-    print()
-    print("| activation | f+df time ms | ratio to np.exp | ratio (CPU time) | bar | |")
-    print("| --- | ---: | ---: | ---: | --- | --- |")
-    for name, t, r_wall, r_cpu, bar, verdict in rows:
-        print(f"| {name} | {t * 1e3:.2f} | {r_wall:.1f}× | {r_cpu:.1f}× | {bar} | {verdict} |")
+            row += ["(for scale)", ""]
+        print("| " + " | ".join(row) + " |")
     print()
     if missed:
-        print("missed (CPU-time ratio): " + "; ".join(missed))
+        print("missed (headline CPU-time ratio): " + "; ".join(missed))
         return 1
-    print("all bars met (CPU-time ratio)")
+    print("all bars met (headline CPU-time ratio)")
     return 0
 
 

@@ -3,6 +3,7 @@
 Every function here accepts real float64 arrays, and also complex arrays so that the complex-step
 derivative can be taken through them. Branches test ``z.real`` and each branch is the same
 analytic function written in the form that cannot overflow, so the result stays analytic.
+Real input: NaN in, NaN out; ±inf give the limits (σ(−inf) = 0, σ′(±inf) = 0, ...), silently.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def _folded_sigmoid_slope(z):
 
 def sigmoid(z):
     """σ(z) = e^z / (1 + e^z); if some z > 709.78, or z is complex: 1/(1+e) or e/(1+e) with
-    e = exp(−|z|)."""
+    e = exp(−|z|). (Not 1/(1 + e^(−z)) in one buffer: 1 + e^(−z) rounds to 1 from z ≈ 36.04,
+    e^z + 1 stays exact to 36.7, where σ itself rounds to 1.)"""
     z = as_array(z)
     if np.iscomplexobj(z):
         return _folded_sigmoid(z)
@@ -90,6 +92,13 @@ def sigmoid_slope(z):
         return _folded_sigmoid_slope(z)
     c += 1.0
     return np.divide(0.5, c, out=c)
+
+
+def sigmoid_curvature(z):
+    """σ″(z) = σ′(z)(1 − 2σ(z)) = −tanh(z/2)·σ′(z): 1 − 2σ written as −tanh(z/2), which keeps
+    its digits near 0 and its sign everywhere (1 − 2σ cancels near 0 and rounds to ±1 early)."""
+    z = as_array(z)
+    return np.tanh(-0.5 * z) * sigmoid_slope(z)
 
 
 def softplus(z):

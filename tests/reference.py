@@ -184,16 +184,19 @@ def _param_key(params: dict) -> tuple:
 
 @cache
 def _activation_lambdas(name: str, params_key: tuple):
-    """mpmath callables for f, f′ and f″ built from the record's sympy expr."""
+    """mpmath callables for f, f′, f″ and f‴ built from the record's sympy expr (f‴ for the
+    condition number of f″)."""
     act = derivs.ACTIVATIONS[name]
     expr = act.expr.subs(act.symbols(**dict(params_key)))
-    d1 = sp.diff(expr, X)
-    d2 = sp.diff(d1, X)
-    return tuple(sp.lambdify(X, e, "mpmath") for e in (expr, d1, d2))
+    derivatives = [expr]
+    for _ in range(3):
+        derivatives.append(sp.diff(derivatives[-1], X))
+    return tuple(sp.lambdify(X, e, "mpmath") for e in derivatives)
 
 
 def activation_reference(name: str, xs, order: int = 0, **params) -> list:
-    """References for f (order 0), f′ (1) or f″ (2) at each float in xs (cached per point)."""
+    """References for f (order 0), f′ (1), f″ (2) or f‴ (3) at each float in xs (cached per
+    point)."""
     return [_activation_point(name, _param_key(params), order, float(x)) for x in xs]
 
 
@@ -220,14 +223,29 @@ def _mish_df(x):
     return mp.tanh(s) + x * mp.sech(s) ** 2 * _sigmoid(x)
 
 
+def _mish_d2f(x):
+    """sech²(s)·σ(x)·(2 + x(σ(−x) − 2σ(x) tanh s)), s = softplus(x): derived by hand (the
+    numpy d2f uses the same form; this checks the derivation against sympy's diff)."""
+    s = _softplus(x)
+    return mp.sech(s) ** 2 * _sigmoid(x) * (2 + x * (_sigmoid(-x) - 2 * _sigmoid(x) * mp.tanh(s)))
+
+
+def _phi(x):
+    return mp.exp(-x * x / 2) / mp.sqrt(2 * mp.pi)
+
+
 #: Hand-written, cancellation-free forms (σ′ = sech²(x/2)/4, tanh′ = sech², softplus through
 #: log1p, GELU through erfc): exact to working precision at modest dps, independent of sympy.
+#: (f, f′, f″) each; f″ is where a hand derivation most easily slips.
 HANDWRITTEN = {
-    "sigmoid": (_sigmoid, lambda x: mp.sech(x / 2) ** 2 / 4),
-    "tanh": (mp.tanh, lambda x: mp.sech(x) ** 2),
-    "softplus": (_softplus, _sigmoid),
-    "gelu": (lambda x: x / 2 * mp.erfc(-x / mp.sqrt(2)), _gelu_df),
-    "mish": (lambda x: x * mp.tanh(_softplus(x)), _mish_df),
+    "sigmoid": (_sigmoid, lambda x: mp.sech(x / 2) ** 2 / 4,
+                lambda x: -mp.tanh(x / 2) * mp.sech(x / 2) ** 2 / 4),
+    "tanh": (mp.tanh, lambda x: mp.sech(x) ** 2, lambda x: -2 * mp.tanh(x) * mp.sech(x) ** 2),
+    "softplus": (_softplus, _sigmoid, lambda x: mp.sech(x / 2) ** 2 / 4),
+    "silu": (lambda x: x * _sigmoid(x), lambda x: _sigmoid(x) * (1 + x * _sigmoid(-x)),
+             lambda x: mp.sech(x / 2) ** 2 / 4 * (2 - x * mp.tanh(x / 2))),
+    "gelu": (lambda x: x / 2 * mp.erfc(-x / mp.sqrt(2)), _gelu_df, lambda x: _phi(x) * (2 - x * x)),
+    "mish": (lambda x: x * mp.tanh(_softplus(x)), _mish_df, _mish_d2f),
 }
 
 
@@ -354,15 +372,19 @@ def _sign_of(ref) -> int:
     return 0 if ref is UNDERFLOW or ref == 0 else (1 if ref > 0 else -1)
 
 
-def derivative_roots(name: str, lo: float = -3.0, hi: float = 3.0, **params) -> list[float]:
-    """Simple roots of f′ in [lo, hi], located to float64 by bisection on the reference.
+def derivative_roots(name: str, lo: float = -3.0, hi: float = 3.0, order: int = 1,
+                     **params) -> list[float]:
+    """Simple roots of f′ (or of f″ with order=2) in [lo, hi], located to float64 by
+    bisection on the reference.
 
-    Found from sign changes of f′ on a 0.05 grid, so a new activation's roots are found
-    without a table (silu ≈ −1.278, gelu ≈ −0.752, mish ≈ −1.192).
+    Found from sign changes on a 0.05 grid, so a new activation's roots are found without a
+    table (f′: silu ≈ −1.278, gelu ≈ −0.752, mish ≈ −1.192; f″: gelu ±√2, silu ±2.399).
+    A sign change across a jump (softsign″ at 0) is bisected too: harmless, the points near
+    it are just tested with a wider tolerance.
     """
     grid = np.linspace(lo, hi, int(round((hi - lo) / 0.05)) + 1)
-    signs = [_sign_of(r) for r in activation_reference(name, grid, 1, **params)]
-    fn = _activation_lambdas(name, _param_key(params))[1]
+    signs = [_sign_of(r) for r in activation_reference(name, grid, order, **params)]
+    fn = _activation_lambdas(name, _param_key(params))[order]
     roots = []
     for a, b, sa, sb in zip(grid, grid[1:], signs, signs[1:], strict=False):
         if sa * sb < 0:
@@ -378,14 +400,15 @@ def derivative_roots(name: str, lo: float = -3.0, hi: float = 3.0, **params) -> 
     return roots
 
 
-def condition_number(name: str, xs, **params) -> np.ndarray:
-    """κ(x) = |x f″(x) / f′(x)|: how much a relative perturbation of x (an ulp) moves f′(x).
+def condition_number(name: str, xs, order: int = 1, **params) -> np.ndarray:
+    """κ(x) = |x f″(x) / f′(x)|: how much a relative perturbation of x (an ulp) moves f′(x);
+    with order=2, |x f‴(x) / f″(x)| for f″.
 
     Near a simple root r of f′, κ ≈ |x/(x − r)| grows without bound, and any float64 evaluation
     of f′ there has relative error of order ε·κ: the tests widen their tolerance to that.
     """
-    d1 = activation_reference(name, xs, 1, **params)
-    d2 = activation_reference(name, xs, 2, **params)
+    d1 = activation_reference(name, xs, order, **params)
+    d2 = activation_reference(name, xs, order + 1, **params)
     out = []
     for x, a, b in zip(xs, d1, d2, strict=True):
         if a is UNDERFLOW or b is UNDERFLOW or a == 0:
@@ -393,3 +416,36 @@ def condition_number(name: str, xs, **params) -> np.ndarray:
         else:
             out.append(float(abs(x * b / a)))
     return np.array(out)
+
+
+def loss_gradient_at_boundary(name: str, y, w, **params) -> list:
+    """∂L/∂w_k for predictions on the boundary of their domain (a probability ŷ_k of 0 or 1),
+    as sympy numbers (``sp.oo``, ``-sp.oo`` or a finite value), one per component.
+
+    The labels y are substituted into the record's value_expr *before* differentiating, so a
+    term whose weight is 0 (``(1 − y) log(1 − ŷ)`` at y = 1) drops out symbolically, as it does
+    in the function; each boundary component is then the one-sided limit from inside (0⁺, 1⁻),
+    the others are plain values. Floats enter as exact rationals.
+    """
+    loss = derivs.LOSSES[name]
+    n = len(np.ravel(w))
+    from derivs.losses import N, Y
+
+    values = dict(zip(loss.params, _param_values(loss, _param_key(params)), strict=True))
+    ys, ws = _indexed_symbols(Y, n), _indexed_symbols(loss.wrt, n)
+    to_symbols = {Y[k]: ys[k - 1] for k in range(1, n + 1)} | {
+        loss.wrt[k]: ws[k - 1] for k in range(1, n + 1)
+    }
+    value = (loss.value_expr.subs(N, n).subs({p.symbol: v for p, v in values.items()})
+             .doit().xreplace(to_symbols))
+    exact = [sp.Rational(float(v)) for v in np.ravel(y)]
+    value = value.subs(dict(zip(ys, exact, strict=True)))
+    points = [sp.Rational(float(v)) for v in np.ravel(w)]
+    out = []
+    for k, at in enumerate(points):
+        g = sp.diff(value, ws[k]).subs({ws[j]: points[j] for j in range(n) if j != k})
+        if at in (0, 1):
+            out.append(sp.limit(g, ws[k], at, "+" if at == 0 else "-"))
+        else:
+            out.append(sp.nsimplify(g.subs(ws[k], at)))
+    return out

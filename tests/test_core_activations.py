@@ -1,5 +1,5 @@
-"""Every registered activation against high-precision references, finite differences, the
-complex step, and its stated kink convention.
+"""Every registered activation (f, f′ and f″) against high-precision references, finite
+differences, the complex step, sympy's limits at ±inf, and its stated kink convention.
 
 Parametrized over ``derivs.ACTIVATIONS`` (and each record's ``Param`` ranges): a new registry
 entry is tested with no edit here. The references come from the records' own sympy ``expr``
@@ -11,6 +11,7 @@ independently in mpmath.
 from __future__ import annotations
 
 import warnings
+from functools import cache
 
 import mpmath as mp
 import numpy as np
@@ -26,6 +27,8 @@ EPS = ref.EPS
 
 # The design's accuracy target: 1e-12 relative wherever the true value is a normal float64.
 RTOL = 1e-12
+# f″: 1e-10 (its formulas carry a few more roundings; measured worst 1e-13 away from roots).
+RTOL_D2 = 1e-10
 
 # --- cases: each activation at its defaults and at both ends of every parameter's range ------
 
@@ -49,6 +52,14 @@ _MAGNITUDES = np.concatenate([
     [19.1, 36.7, 37.5, 708.3, 709.9, 710.0, 745.2],  # where 1 − tanh², σ(1 − σ), exp break
     # where σ(−x) or σ′ is subnormal but x·σ(−x) (silu, its derivative) is still normal
     [705.0, 711.0, 712.5, 714.0, 716.0],
+    # GELU's left tail: erfc(−x/√2) is subnormal from 37.55 while gelu, gelu′ and gelu″ stay
+    # normal to 37.62, 37.71, 37.81 (gelu′(−37.68) was 7e-4 off through erfc alone), and
+    # round to 0 from 38.58, 38.67, 38.77; 39 is where the code clamps
+    [26.6, 37.0, 37.3, 37.5, 37.56, 37.6, 37.62, 37.65, 37.68, 37.7, 37.71, 37.75, 37.8,
+     37.81, 38.0, 38.3, 38.6, 38.7, 38.8, 39.0, 39.5],
+    # gelu_tanh: σ(2u) and σ′(2u) subnormal around 21.2 while the products are normal; 26 is
+    # where the code clamps
+    [21.0, 21.17, 21.25, 21.3, 21.4, 25.9, 26.0, 26.1],
 ])
 # The dense grid is shifted off the integers so it does not land exactly on the kinks.
 POINTS = np.unique(np.concatenate([-_MAGNITUDES, [0.0], _MAGNITUDES,
@@ -72,25 +83,26 @@ def _away_from_kinks(name, xs, margin):
     return xs[keep]
 
 
-def _kappa_tolerance(name, xs, base, params):
+def _kappa_tolerance(name, xs, base, params, order=1):
     """Per-point tolerance: ``base``, widened to KAPPA_ULPS·ε·κ(x) for |x| < KAPPA_REGION.
 
     κ(x) = |x f″/f′| is the condition number of f′ at x: a one-ulp perturbation of x, which
     every float64 evaluation effectively makes, moves f′ by ε·κ relatively. It is of order 1
     except near a root of f′ (silu, gelu, mish have one), where it grows like 1/|x − root| and
     no float64 algorithm can keep ``base``. Outside |x| < 3 the flat ``base`` applies, so the
-    tails (where κ grows like |x| or x²) are held to the full target.
+    tails (where κ grows like |x| or x²) are held to the full target. order=2: the same for
+    f″, with κ = |x f‴/f″|.
     """
     tol = np.full(np.shape(xs), base)
     near = np.abs(xs) < KAPPA_REGION
     if np.any(near):
-        kappa = ref.condition_number(name, xs[near], **params)
+        kappa = ref.condition_number(name, xs[near], order, **params)
         tol[near] = np.maximum(base, KAPPA_ULPS * EPS * kappa)
     return tol
 
 
-def _roots_neighbourhood(name, params):
-    pts = [r * (1 + s * d) for r in ref.derivative_roots(name, **params)
+def _roots_neighbourhood(name, params, order=1):
+    pts = [r * (1 + s * d) for r in ref.derivative_roots(name, order=order, **params)
            for d in ROOT_OFFSETS for s in (1, -1)]
     return np.array(pts, dtype=np.float64)
 
@@ -119,12 +131,42 @@ def test_df_matches_reference(name, params):
     assert not bad, f"{name}{params} df:\n" + "\n".join(bad)
 
 
+@pytest.mark.parametrize(("name", "params"), CASES)
+def test_d2f_matches_reference(name, params):
+    act = derivs.ACTIVATIONS[name]
+    xs = _away_from_kinks(name, np.concatenate([POINTS, _roots_neighbourhood(name, params, 2)]),
+                          KINK_MARGIN)
+    refs = ref.activation_reference(name, xs, 2, **params)
+    tol = _kappa_tolerance(name, xs, RTOL_D2, params, order=2)
+    bad = ref.compare(act.d2f(xs, **params), refs, tol, where=xs)
+    assert not bad, f"{name}{params} d2f:\n" + "\n".join(bad)
+    assert sum(ref.is_normal(r) for r in refs) > 100 or act.kinks  # (relu family: f″ = 0)
+
+
+def test_gelu_left_tail_is_pinned():
+    """x = −37.68: erfc(−x/√2) is subnormal there, so Φ(x) + xφ(x) through erfc returned
+    −7.5022e−308 (7e-4 off); the true gelu′ is −7.4969e−308, a normal float64."""
+    act = derivs.ACTIVATIONS["gelu"]
+    x = -37.68
+    assert ref.is_normal(ref.activation_reference("gelu", [x], 1)[0])
+    assert f"{float(act.df(x)):.4e}" == "-7.4969e-308"
+    # and the whole tail, f to f″, where each is normal, subnormal, or 0 (the grid above has
+    # these points too; here they are pinned by name)
+    xs = -np.array([37.5, 37.6, 37.62, 37.65, 37.68, 37.7, 37.71, 37.8, 38.0, 38.6, 38.8])
+    for order, (fn, tol) in enumerate(zip((act.f, act.df, act.d2f), (RTOL, RTOL, RTOL_D2),
+                                          strict=True)):
+        refs = ref.activation_reference("gelu", xs, order)
+        bad = ref.compare(fn(xs), refs, tol, where=xs)
+        assert not bad, f"order {order}:\n" + "\n".join(bad)
+        assert sum(ref.is_normal(r) for r in refs) >= 2
+
+
 @pytest.mark.parametrize("name", ref.HANDWRITTEN)
 def test_sympy_references_match_handwritten(name):
     """The record's expr (through sympy's diff and lambdify) and an independent hand-written
     mpmath formula agree to 40 digits: the oracle is not just the record checking itself."""
     xs = POINTS[::3]
-    for order in (0, 1):
+    for order in range(len(ref.HANDWRITTEN[name])):
         for x, r in zip(xs, ref.activation_reference(name, xs, order), strict=True):
             h = ref.handwritten_reference(name, x, order)
             if r is ref.UNDERFLOW:
@@ -165,6 +207,17 @@ def test_complex_step_matches_df(name, params):
     assert np.all(err <= tol), (name, params, xs[np.argmax(err / tol)], err.max())
 
 
+@pytest.mark.parametrize(("name", "params"), CASES)
+def test_d2f_matches_central_difference_of_df(name, params):
+    act = derivs.ACTIVATIONS[name]
+    xs = _away_from_kinks(name, MODERATE, 1e-3)
+    fd = numeric_derivative(lambda x: act.df(x, **params), xs, method="central")
+    d2 = act.d2f(xs, **params)
+    # The same error budget as f′ against differences of f (ε^(2/3) times O(1) factors).
+    err = np.abs(fd - d2) / np.maximum(1.0, np.abs(d2))
+    assert np.all(err <= 1e-9), (name, params, xs[np.argmax(err)], err.max())
+
+
 # --- floating-point hygiene, shapes, dtypes ------------------------------------------------------
 
 EXTREMES = np.array([-1000.0, -710.0, -1e-300, 0.0, 1e-300, 710.0, 1000.0])
@@ -179,9 +232,101 @@ def test_no_overflow_invalid_or_divide_at_extremes(name, params):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
-            y = act.f(EXTREMES, **params)
-            dy = act.df(EXTREMES, **params)
-    assert np.all(np.isfinite(y)) and np.all(np.isfinite(dy))
+            outs = [fn(EXTREMES, **params) for fn in (act.f, act.df, act.d2f)]
+    assert all(np.all(np.isfinite(out)) for out in outs)
+
+
+HUGE_FINITE = np.array([-1.7e308, -1e300, -1e10, -800.0, -745.5, -39.5, -26.5,
+                        26.5, 39.5, 800.0, 1e10, 1e300, 1.7e308])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_huge_finite_arguments_match_reference(name):
+    """Far past every clamp and overflow threshold (x³ overflows from 5.6e102, x² from 1.3e154),
+    f, f′ and f″ still match the reference, silently: gelu_tanh′(1e300) was inf·0 = NaN."""
+    act = derivs.ACTIVATIONS[name]
+    for order, (attr, tol) in enumerate(zip(("f", "df", "d2f"), (RTOL, RTOL, RTOL_D2),
+                                            strict=True)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+                got = getattr(act, attr)(HUGE_FINITE)
+        refs = ref.activation_reference(name, HUGE_FINITE, order)
+        bad = ref.compare(got, refs, tol, where=HUGE_FINITE)
+        assert not bad, f"{name} {attr}:\n" + "\n".join(bad)
+
+
+# --- NaN and ±inf ------------------------------------------------------------------------------
+
+ORDERS = ("f", "df", "d2f")
+
+
+@pytest.mark.parametrize(("name", "params"), CASES)
+def test_nan_in_nan_out(name, params):
+    act = derivs.ACTIVATIONS[name]
+    x = np.array([np.nan, 0.5, np.nan, -2.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for order in ORDERS:
+            fn = getattr(act, order)
+            out = fn(x, **params)
+            assert np.isnan(out[[0, 2]]).all(), (name, order, out)
+            # and the NaN does not spill into its neighbours
+            np.testing.assert_array_equal(out[[1, 3]], fn(x[[1, 3]], **params), err_msg=order)
+            assert np.isnan(fn(np.nan, **params)), (name, order)
+
+
+def _tail_piece(expr, direction):
+    """The piece of a Piecewise expr that holds for all large x of the given sign (sympy's
+    limit cannot see through Piecewise). Every kink lies within ±10."""
+    expr = sp.piecewise_fold(expr)
+    if not isinstance(expr, sp.Piecewise):
+        return expr
+    tail = sp.Interval(10, sp.oo) if direction > 0 else sp.Interval(-sp.oo, -10)
+    for piece, cond in expr.args:
+        if cond.as_set().is_superset(tail):
+            return piece
+    raise AssertionError(f"no piece of {expr} covers {tail}")
+
+
+@cache
+def _sympy_limit(name, params_key, order, direction):
+    act = derivs.ACTIVATIONS[name]
+    expr = act.expr.subs(act.symbols(**dict(params_key)))
+    d = sp.diff(expr, X, order) if order else expr
+    limit = sp.limit(_tail_piece(d, direction), X, sp.oo if direction > 0 else -sp.oo)
+    return float(limit)  # sp.oo → inf; a limit that does not exist would raise here
+
+
+@pytest.mark.parametrize(("name", "params"), CASES)
+def test_values_at_infinity_are_sympy_limits(name, params):
+    """f, f′, f″ at ±inf are the limits of the record's expr and its derivatives (sympy's
+    limit, not a table of ours), exactly, without a warning: silu(−inf) = 0 (not −inf·0),
+    softsign(inf) = 1 (not inf/inf), elu(−inf) = −α, softplus(inf) = inf, ..."""
+    act = derivs.ACTIVATIONS[name]
+    x = np.array([-np.inf, np.inf])
+    key = tuple(sorted(params.items()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+            for order, attr in enumerate(ORDERS):
+                got = getattr(act, attr)(x, **params)
+                expected = [_sympy_limit(name, key, order, d) for d in (-1, 1)]
+                np.testing.assert_array_equal(got, expected, err_msg=f"{name}{params} {attr}")
+
+
+def test_limits_at_infinity_pinned():
+    """A few of the limits by value, so the sympy route above cannot hide a wrong sign."""
+    a = derivs.ACTIVATIONS
+    inf = np.inf
+    assert a["sigmoid"].f(inf) == 1.0 and a["sigmoid"].f(-inf) == 0.0
+    assert a["silu"].f(-inf) == 0.0 and a["silu"].df(-inf) == 0.0 and a["silu"].df(inf) == 1.0
+    assert a["softplus"].f(inf) == inf and a["gelu"].f(-inf) == 0.0 and a["mish"].f(-inf) == 0.0
+    assert a["elu"].f(-inf, alpha=2.5) == -2.5 and a["selu"].f(-inf) == -SELU_LAMBDA * SELU_ALPHA
+    assert a["softsign"].f(inf) == 1.0 and a["softsign"].f(-inf) == -1.0
+    assert a["leaky_relu"].f(-inf) == -inf and a["leaky_relu"].f(-inf, alpha=0.0) == 0.0
+    assert a["relu6"].f(inf) == 6.0 and a["hardtanh"].f(-inf) == -1.0
+    assert a["gelu"].df(inf) == 1.0 and a["gelu_tanh"].df(inf) == 1.0 and a["mish"].df(inf) == 1.0
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -189,7 +334,7 @@ def test_no_overflow_invalid_or_divide_at_extremes(name, params):
 def test_shape_and_dtype(name, shape):
     act = derivs.ACTIVATIONS[name]
     x = np.linspace(-2.5, 2.5, max(1, int(np.prod(shape)))).reshape(shape) + 0.01
-    for fn in (act.f, act.df):
+    for fn in (act.f, act.df, act.d2f):
         out = fn(x)  # parameters at their defaults
         # 0-d input may come back as a 0-d array or a numpy float64 scalar (what ufuncs return
         # for 0-d input); both have .shape == () and .dtype == float64.
@@ -203,7 +348,7 @@ def test_shape_and_dtype(name, shape):
 def test_integer_and_python_inputs(name):
     act = derivs.ACTIVATIONS[name]
     ints = np.array([-3, -1, 0, 2, 5])
-    for fn in (act.f, act.df):
+    for fn in (act.f, act.df, act.d2f):
         out = fn(ints)
         assert out.dtype == np.float64 and out.shape == (5,)
         # int → float64 conversion is exact, so the results must be identical, not just close
@@ -255,6 +400,21 @@ def test_df_at_kink_is_the_stated_one_sided_slope(name, params, kink):
     assert at_kink == pytest.approx(quotient, rel=1e-6, abs=1e-8)
 
 
+@pytest.mark.parametrize(("name", "params", "kink"), KINK_CASES)
+def test_d2f_at_kink_is_the_stated_sides_value(name, params, kink):
+    """d2f at a kink is f″ of the side df takes: 0 for the piecewise-linear kinks, α (λα) for
+    ELU (SELU) at 0. Independently of d2f: the one-sided difference quotient of df."""
+    act = derivs.ACTIVATIONS[name]
+    at_kink = float(act.d2f(kink.at, **params))
+    step = -1e-7 if kink.side == "left" else 1e-7
+    near = float(act.d2f(kink.at + step / 100, **params))
+    assert at_kink == pytest.approx(near, rel=1e-6, abs=0)
+    # df between kink + step/10 and kink + step: ELU's αe^x moves by ~1e-7 there (rounding
+    # ~3e-9 relative); the piecewise-linear df do not move at all
+    far, close = (float(act.df(kink.at + d, **params)) for d in (step, step / 10))
+    assert at_kink == pytest.approx((far - close) / (0.9 * step), rel=1e-5, abs=1e-8)
+
+
 @pytest.mark.parametrize(
     "name", [n for n, a in derivs.ACTIVATIONS.items() if a.kinks]
 )
@@ -279,6 +439,12 @@ def test_kink_values_pinned():
     # and the sides next to them, so the pins are not vacuous
     assert a["relu"].df(1e-300) == 1.0 and a["relu6"].df(6.0 - 1e-12) == 1.0
     assert a["hardtanh"].df(np.nextafter(1.0, 0)) == 1.0
+    # f″ at the kinks: the same side as df
+    assert a["relu"].d2f(0.0) == 0.0 and a["relu6"].d2f(6.0) == 0.0 and a["hardtanh"].d2f(1.0) == 0.0
+    assert a["elu"].d2f(0.0, alpha=2.5) == 2.5 and a["elu"].d2f(1e-300, alpha=2.5) == 0.0
+    assert a["selu"].d2f(0.0) == SELU_LAMBDA * SELU_ALPHA
+    # softsign: f′ is smooth but f″ jumps from +2 to −2 at 0; d2f(0) is the x ≥ 0 piece
+    assert a["softsign"].d2f(0.0) == -2.0 and a["softsign"].d2f(-1e-300) == 2.0
 
 
 @pytest.mark.parametrize(("name", "params", "kink"), KINK_CASES)
@@ -289,6 +455,10 @@ def test_sympy_derivative_agrees_with_df_at_kink(name, params, kink):
     d = sp.diff(act.expr.subs(act.symbols(**params)), X)
     shown = float(sp.lambdify(X, d, "mpmath")(mp.mpf(kink.at)))
     assert shown == pytest.approx(float(act.df(kink.at, **params)), rel=1e-15, abs=0)
+    # and the displayed second derivative takes d2f's value there too
+    d2 = sp.diff(d, X)
+    shown2 = float(sp.lambdify(X, d2, "mpmath")(mp.mpf(kink.at)))
+    assert shown2 == pytest.approx(float(act.d2f(kink.at, **params)), rel=1e-15, abs=0)
 
 
 # --- the notes' derivative through the output: right on paper, wrong in float64 ---------------
@@ -317,6 +487,15 @@ def test_df_via_output_collapses_to_zero_in_the_tail(name, x):
     true = ref.activation_reference(name, [x], 1)[0]
     assert float(true) > 1e-18  # while the true slope is 4.25e-18 (σ) / 1.7e-17 (tanh)
     assert not ref.compare([act.df(x)], [true], RTOL)  # and df keeps it to 1e-12
+
+
+def test_sigmoid_does_not_round_to_one_early():
+    """σ(x) stays below 1.0 up to x = 36.5 (the correctly rounded σ reaches 1 at 36.74, where
+    the notes' σ(1 − σ) collapses and where the app says it does) and is 1.0 from 38 on.
+    1/(1 + e^(−x)) would round to 1 from 36.04 already, since 1 + e^(−x) rounds first."""
+    sigmoid = derivs.ACTIVATIONS["sigmoid"].f
+    assert np.all(sigmoid(np.linspace(30.0, 36.5, 66)) < 1.0)
+    assert np.all(sigmoid(np.linspace(38.0, 800.0, 77)) == 1.0)
 
 
 # --- the shared stable helpers at the float64 overflow boundary ----------------------------------

@@ -8,6 +8,7 @@ Parametrized over ``derivs.LOSSES`` and each record's ``Param`` ranges.
 
 from __future__ import annotations
 
+import warnings
 import zlib
 
 import mpmath as mp
@@ -212,3 +213,70 @@ def test_problems(name):
             assert "target_not_binary" in loss.problems(bad, w)
         assert loss.problems(np.full(4, 0.3), w) == ()  # soft labels in [0, 1] are fine
 
+
+
+# --- parameters and the edges of the domain ---------------------------------------------------
+
+
+def test_huber_delta_range_is_positive():
+    """The slider must not offer a δ the functions refuse (or, before, turned into a negative
+    'loss': δ = −0.5 gave L < 0)."""
+    (delta,) = derivs.LOSSES["huber"].params
+    assert delta.name == "delta" and 0 < delta.low <= delta.default <= delta.high
+
+
+@pytest.mark.parametrize("delta", [0.0, -0.0, -0.5, np.nan, np.inf, -np.inf, "1", None,
+                                   np.array([1.0, 2.0])],
+                         ids=["0", "-0", "-0.5", "nan", "inf", "-inf", "str", "None", "array"])
+@pytest.mark.parametrize("fn", ["value", "grad"])
+def test_huber_rejects_a_delta_that_is_not_a_finite_positive_number(delta, fn):
+    loss = derivs.LOSSES["huber"]
+    with pytest.raises(ValueError, match=r"huber: delta must be a finite number > 0, got"):
+        getattr(loss, fn)(np.array([0.0, 1.0]), np.array([0.5, 3.0]), delta=delta)
+
+
+def test_huber_accepts_every_delta_its_slider_offers():
+    loss = derivs.LOSSES["huber"]
+    (p,) = loss.params
+    y, w = np.array([0.0, 1.0]), np.array([0.5, 3.0])
+    for delta in np.arange(p.low, p.high + p.step / 2, p.step):
+        assert loss.value(y, w, delta=delta) >= 0
+        assert np.all(np.isfinite(loss.grad(y, w, delta=delta)))
+
+
+# (y, ŷ) on the edges of binary cross-entropy's domain, one component each, n = 6: the term
+# with weight 0 drops out (y = ŷ), or a log 0 with nonzero weight makes the gradient infinite
+BCE_EDGES = ([1.0, 0.0, 0.3, 0.3, 1.0, 0.0], [1.0, 0.0, 1.0, 0.0, 0.0, 1.0])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_bce_gradient_at_the_edges_is_the_one_sided_limit(reduction):
+    loss = derivs.LOSSES["binary_cross_entropy"]
+    y, w = (np.array(v) for v in BCE_EDGES)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = loss.grad(y, w, reduction=reduction)
+    scale = 1.0 if reduction == "mean" else len(y)  # the reference is the mean's
+    expected = [float(g) * scale for g in ref.loss_gradient_at_boundary(loss.name, y, w)]
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(got[:2] * (len(y) / scale), [-1.0, 1.0])  # ∓1/n, not NaN
+
+
+def test_bce_at_a_settled_prediction():
+    """ŷ = y ∈ {0, 1}: L = 0 and ∂L/∂ŷ = −1/n (y = 1), +1/n (y = 0), as the one-sided
+    difference quotient from inside the domain confirms independently."""
+    loss = derivs.LOSSES["binary_cross_entropy"]
+    y = np.array([1.0, 0.0, 1.0])
+    w = y.copy()
+    assert loss.value(y, w) == 0.0
+    g = loss.grad(y, w)
+    np.testing.assert_array_equal(g, [-1 / 3, 1 / 3, -1 / 3])
+    h = 1e-7
+    for k, inward in enumerate([-h, h, -h]):
+        moved = w.copy()
+        moved[k] += inward
+        quotient = (loss.value(y, moved) - loss.value(y, w)) / inward
+        assert quotient == pytest.approx(g[k], rel=1e-6)
+    # and inside (0, 1) the one-fraction formula is kept: no cancellation when ŷ ≈ y
+    _check_against_reference("binary_cross_entropy", np.array([0.3, 1.0]),
+                             np.array([0.3 + 1e-9, 1 - 1e-12]), {})
