@@ -465,8 +465,7 @@ def chart(fig, key: str, alt: str | None = None) -> None:
     if presenting():  # dark, with chart text of 18 px for the back of the room
         fig = figures.for_projector(fig)
     st.plotly_chart(fig, key=key, config=_CHART_CONFIG, alt=alt)
-    if section := lazy_expander(tr("common.show_data"), f"{key}_data"):
+    rows = data_rows(fig)
+    if rows and (section := lazy_expander(tr("common.show_data"), f"{key}_data")):
         with section:
-            rows = data_rows(fig)
-            if rows:
-                table(rows)
+            table(rows)

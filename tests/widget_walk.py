@@ -11,7 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from derivs_app.i18n import TEXT
 
-PAGES = ("home", "activations", "softmax", "losses", "gradcheck", "playground")
+PAGES = ("home", "activations", "softmax", "losses", "gradcheck", "backprop", "backprop_network",
+         "backprop_depth", "backprop_train", "playground")
 #: The widget kinds a walk moves (text boxes are the formula box's own tests; buttons here only
 #: download or copy).
 KINDS = ("slider", "select_slider", "selectbox", "multiselect", "toggle", "number_input")
