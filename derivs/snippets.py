@@ -217,10 +217,13 @@ def torch_tolerances(preset: CheckPreset) -> tuple[float, float]:
     return preset.atol, 0.0
 
 
-def torch_snippet(spec: CheckSpec) -> str:
+def torch_snippet(spec: CheckSpec, fast_mode: bool = False) -> str:
     """A script that wraps f and df in a torch.autograd.Function and runs gradcheck on it.
 
-    torch.autograd.gradcheck always takes central differences in float64, with eps = h.
+    torch.autograd.gradcheck always takes central differences in float64, with eps = h. With
+    fast_mode it passes ``fast_mode=True``: torch then compares vᵀJu for random vectors u, v
+    (one directional difference) instead of building the whole numerical Jacobian, as
+    ``derivs.directional_check`` does.
     """
     inliner = _Inliner()
     inliner._import("import numpy as np")
@@ -258,6 +261,8 @@ def torch_snippet(spec: CheckSpec) -> str:
         "ok = torch.autograd.gradcheck(",
         f"    Checked.apply, (x,), eps={float(spec.h)!r}, atol={float(atol)!r}, "
         f"rtol={float(rtol)!r},",
+        *(["    fast_mode=True,  # random directions: v^T J u against one directional difference"]
+          if fast_mode else []),
         "    raise_exception=False,",
         ")",
         'print(f"analytical {float(df(np.array([x.item()]))[0]):.17g}")',

@@ -561,10 +561,14 @@ def second_derivative_figure(view, *, show_second: bool, df_name: str, d2f_name:
                                      (numerical_name, view.numerical, COLOURS["numerical"],
                                       "dash", 2)], view.d2f_at))
     traces = []
+    # x in float64: around x = 1e6 float32 would snap the grid to steps of 1/16
+    grid = np.asarray(view.grid, dtype=np.float64)
+    with np.errstate(over="ignore"):  # |f′| beyond float32 (x near 1e308): drawn off the chart
+        values = {id(y): dense(y) for _, _, curves, _ in panels for _, y, *_ in curves}
     for axis, key, curves, at in panels:
         on_axis = dict(xaxis=f"x{axis}", yaxis=f"y{axis}")
         for name, y, colour, dash, width in curves:
-            traces.append(dict(type="scatter", x=dense(view.grid), y=dense(y), mode="lines",
+            traces.append(dict(type="scatter", x=grid, y=values[id(y)], mode="lines",
                                name=name, meta=key if dash == "solid" else "numerical",
                                line=dict(color=colour, width=width, dash=dash), **on_axis,
                                hovertemplate="x = %{x:.4g}<br>%{y:.6g}<extra>" + name
@@ -576,8 +580,7 @@ def second_derivative_figure(view, *, show_second: bool, df_name: str, d2f_name:
                            hovertemplate="x = %{x:.10g}<br>%{y:.10g}<extra></extra>"))
     kink_line = dict(color=COLOURS["kink"], dash="dot", width=2)
     layout = _layout(height=400)
-    layout.update(margin=dict(l=10, r=10, t=40, b=10), annotations=[], shapes=[],
-                  legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="center", x=0.5))
+    layout.update(margin=dict(l=10, r=10, t=40, b=10), annotations=[], shapes=[])
     x_range = [float(view.grid[0]), float(view.grid[-1])]
     domains = _PANEL_DOMAINS[len(panels)]
     for (axis, _, _, _), (lo, hi), title in zip(panels, domains, (title_df, title_d2f),
@@ -644,7 +647,6 @@ def direction_figure(geometry, *, title: str, x_name: str, y_name: str, f_name: 
                            constrain="domain")
     layout["yaxis"].update(range=[float(g.gy[0]), float(g.gy[-1])], zeroline=False,
                            scaleanchor="x", constrain="domain")
-    layout["legend"] = dict(orientation="h", yanchor="top", y=-0.15, xanchor="left", x=0)
     layout["annotations"] = annotations
     return go.Figure(data=traces, layout=layout)
 

@@ -9,22 +9,34 @@ import streamlit as st
 from derivs import CHECK_PRESETS, METHODS
 from derivs.snippets import CheckSpec, file_name, numpy_snippet, torch_snippet
 from derivs_app import figures, predict, ui
-from derivs_app.formatting import digits
+from derivs_app.formatting import bracketed, digits
 from derivs_app.views.bugs import BUGS
 from derivs_app.views.lab import (
     CUSTOM,
+    DIRECTION_SEEDS,
+    DIRECTION_SUBJECTS,
+    EXAMPLES,
     KINK_PROBES,
     LOG_STEP_RESOLUTION,
+    NO_EXAMPLE,
     TARGETS,
     check_point,
     check_target,
+    checked_target,
+    default_step_estimates,
+    direction_geometry,
+    direction_view,
     error_curves,
+    estimate_bands,
     kink_probes,
     lab_settings,
     preset_checks,
     preset_for,
     resolve_step,
+    richardson_view,
     scan,
+    second_view,
+    sin_periods,
     slider_log10,
     stencil_view,
 )
@@ -43,6 +55,17 @@ DRAWN_WITH = "gc_drawn_with"
 
 
 _num = partial(digits, significant=15)
+_short = partial(digits, significant=4)
+_wide = partial(digits, significant=8)  # an axis end: 1e6 − 10 must not read as 1e6
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power(n: int) -> str:
+    return f"h{str(n).translate(_SUPERSCRIPT)}"
+
+
+def _err(value: float) -> str:
+    return f"{value:.1e}" if np.isfinite(value) else "—"
 
 
 def _preset_label(name: str) -> str:
@@ -112,10 +135,15 @@ def _preset_table(checks) -> None:
 
 def _export(spec: CheckSpec, key: str) -> None:
     numpy_tab, torch_tab = st.tabs([ui.tr("gc.export.numpy"), ui.tr("gc.export.torch")])
-    for tab, make, tool in ((numpy_tab, numpy_snippet, "numpy"), (torch_tab, torch_snippet, "torch")):
+    for tab, tool in ((numpy_tab, "numpy"), (torch_tab, "torch")):
         with tab:
-            code = make(spec)
             st.caption(ui.tr(f"gc.export.{tool}_caption"))
+            if tool == "torch":
+                fast = ui.toggle(ui.tr("gc.export.fast"), f"{key}_fast",
+                                 help=ui.tr("gc.export.fast_help"))
+                code = torch_snippet(spec, fast_mode=fast)
+            else:
+                code = numpy_snippet(spec)
             st.download_button(ui.tr("gc.export.download"), code, file_name=file_name(spec, tool),
                                mime="text/x-python", key=f"{key}_{tool}", on_click="ignore")
             # whole and wrapped: a box that scrolls would be out of the keyboard's reach
@@ -142,18 +170,59 @@ def _to_custom() -> None:
     st.session_state["gc_preset"] = CUSTOM
 
 
+def _example_values(name: str) -> dict:
+    """The controls an example sets (session-state keys and values)."""
+    e = EXAMPLES[name]
+    lo, hi = TARGETS[e.target].x_range
+    inside = lo <= e.x <= hi
+    return {"gc_target": e.target, "gc_x": e.x if inside else TARGETS[e.target].x_default,
+            "gc_xe": None if inside else float(e.x), "gc_gg": e.second, "gc_preset": CUSTOM,
+            "gc_method": e.method, "gc_hdef": True}
+
+
+def _apply_example() -> None:
+    """Choosing an example sets the target, the point and the method on the controls."""
+    name = st.session_state["gc_example"]
+    if name != NO_EXAMPLE:
+        st.session_state.update(_example_values(name))
+
+
+def _example_from_link() -> None:
+    """A link that names an example and not (all of) its controls: the example fills in the rest
+    (what the link does set wins)."""
+    name = st.query_params.get("gc_example")
+    if "gc_example" not in st.session_state and name in EXAMPLES:
+        st.session_state.update({k: v for k, v in _example_values(name).items()
+                                 if k not in st.query_params})
+
+
+def _leave_example() -> None:
+    """Moving the target or the point makes the check the learner's own again."""
+    st.session_state["gc_example"] = NO_EXAMPLE
+
+
 def _controls():
-    """The target, the point, and the settings (preset, method, log10 h or None, dtype)."""
+    """The example, the target (its f′ or f″), the point, and the settings (preset, method,
+    log10 h or None, dtype). Returns (the target, the one checked, x, settings, example)."""
+    _example_from_link()
     left, right = st.columns(2)
     with left:
+        example = ui.select(ui.tr("gc.example"), [NO_EXAMPLE, *EXAMPLES], key="gc_example",
+                            format_func=ui.labeller("gc.example"), on_change=_apply_example)
         name = ui.select(ui.tr("gc.target"), TARGETS, key="gc_target",
-                         format_func=lambda n: TARGETS[n].label)
-        target = TARGETS[name]
+                         format_func=lambda n: TARGETS[n].label, on_change=_leave_example)
+        base = TARGETS[name]
+        second = ui.toggle(ui.tr("gc.second"), "gc_gg", disabled=base.d2f is None,
+                           help=ui.tr("gc.second_help"), on_change=_leave_example)
+        target = checked_target(base, second)
         st.caption(ui.tr(f"gc.kind.{target.kind}", label=target.label, **dict(target.context)))
+        if second and base.d2f is None:
+            st.caption(ui.tr("gc.no_second", label=base.label))
         lo, hi = target.x_range
-        x_slider = ui.slider(ui.tr("gc.x"), "gc_x", lo, hi, target.x_default, target.x_step)
+        x_slider = ui.slider(ui.tr("gc.x"), "gc_x", lo, hi, target.x_default, target.x_step,
+                             on_change=_leave_example)
         exact = ui.number(ui.tr("gc.x_exact"), "gc_xe", None, format="%g",
-                          help=ui.tr("gc.x_exact_help"))
+                          help=ui.tr("gc.x_exact_help"), on_change=_leave_example)
         x = float(x_slider if exact is None else exact)
     with right:
         preset_name = ui.select(ui.tr("gc.preset"), PRESET_OPTIONS, key="gc_preset",
@@ -166,15 +235,32 @@ def _controls():
                           disabled=use_default, on_change=_to_custom, format="%.1f")
         f32 = ui.toggle(ui.tr("gc.f32"), "gc_f32", help=ui.tr("gc.f32_help"))
     dtype = np.float32 if f32 else np.float64
-    return target, x, (preset_name, method, None if use_default else log_h, dtype)
+    return base, target, x, (preset_name, method, None if use_default else log_h, dtype), example
 
 
-def _check_section(target, x, method, h, preset, dtype):
+def _example_story(example: str, x, estimates) -> None:
+    """What the chosen example shows, with this run's numbers."""
+    if example == "sin_1e6" and x == EXAMPLES[example].x:
+        central, rich = estimates["central"], estimates["richardson"]
+        complex_step = estimates.get("complex_step")
+        st.info(ui.tr("gc.story.sin_1e6", h=f"{central.h:.3g}",
+                      periods=f"{sin_periods(central.h):.2f}",
+                      rel=_err(central.rel_error), est=_err(central.estimate),
+                      top=f"{rich.h:.3g}", value=_num(rich.value), rich_est=_err(rich.estimate),
+                      rich_rel=_err(rich.rel_error),
+                      cs_rel=_err(complex_step.rel_error) if complex_step else "—"),
+                icon=":material/waves:")
+    elif example == "gradgrad":
+        st.info(ui.tr("gc.story.gradgrad"), icon=":material/functions:")
+
+
+def _check_section(target, x, method, h, preset, dtype, example, estimates):
     check = check_target(target, x, method, h, preset, dtype)
     st.markdown(ui.tr("gc.settings", x=_num(x), method=ui.method_label(method), h=f"{h:.3g}",
                       dtype=np.dtype(dtype).name,
                       points=", ".join(_num(p) for p in check.stencil)))
     _readout(check, preset)
+    _example_story(example, x, estimates)
     st.subheader(ui.tr("gc.presets_title"))
     st.caption(ui.tr("gc.presets_caption", dtype=np.dtype(dtype).name))
     _preset_table(preset_checks(target.f, target.df, x, dtype, kinks=target.kinks,
@@ -184,10 +270,18 @@ def _check_section(target, x, method, h, preset, dtype):
 # --- 2. error against step ---------------------------------------------------------------------
 
 
-def _step_section(target, x, method, h, dtype):
+BAND_CHOICES = ("mine", "all", "none")
+
+
+def _step_section(target, x, method, h, dtype, tableau):
     st.header(ui.tr("gc.step_title"))
-    curves = error_curves(target.f, target.df, x, dtype)
+    curves = error_curves(target.f, target.df, x, dtype, methods=target.methods(dtype))
     names = {m: ui.method_label(m) for m in curves.curves}
+    shown = ui.select(ui.tr("gc.bands"), BAND_CHOICES, key="gc_bands",
+                      format_func=ui.labeller("gc.bands"))
+    band_methods = {"mine": [method], "all": list(curves.curves), "none": []}[shown]
+    band_methods = [m for m in band_methods if m in curves.curves]  # no complex step in float32
+    bands = estimate_bands(target.f, target.df, x, band_methods, dtype)
     fig = figures.error_vs_step_figure(
         curves, names=names, selected=method, current_h=h,
         title=ui.tr("gc.step_chart", label=target.label, x=_num(x), dtype=np.dtype(dtype).name),
@@ -195,12 +289,21 @@ def _step_section(target, x, method, h, dtype):
         y=ui.tr("gc.axis_rel" if curves.relative else "gc.axis_abs"),
         best_name=ui.tr("gc.best_h"), slope_name=ui.tr("gc.slope"),
         floor_name=ui.tr("gc.floor_line", floor=f"{curves.floor:g}"), h_name=ui.tr("gc.your_h"),
+        bands=bands, richardson=tableau,
+        richardson_name=ui.method_label("richardson"),
+        richardson_hover=ui.tr("gc.rich_hover_bar", value=_num(tableau.value),
+                               estimate=_err(tableau.estimate)),
     )
     if curves.lost:
         st.info(ui.tr("gc.step_lost", x=_num(x), methods=", ".join(names[m] for m in curves.lost)),
                 icon=":material/info:")
     ui.chart(fig, key="gc_chart_step")
     st.caption(ui.tr("gc.floor_caption", floor=f"{curves.floor:g}"))
+    if bands:
+        st.caption(ui.tr("gc.bands_caption"))
+    if tableau.found:
+        st.caption(ui.tr("gc.rich_on_chart", steps=", ".join(f"{s:.2g}" for s in tableau.used_steps),
+                         err=_err(tableau.errors[tableau.row, tableau.column])))
     rows = [{
         ui.tr("gc.col.method"): names[m],
         ui.tr("gc.col.order"): c.order,
@@ -211,6 +314,162 @@ def _step_section(target, x, method, h, dtype):
     st.markdown(ui.tr("gc.step_explain"))
     if np.dtype(dtype) != np.float64:
         st.info(ui.tr("gc.step_f32"), icon=":material/memory:")
+
+
+# --- Richardson ----------------------------------------------------------------------------------
+
+
+def _tableau_alt(target, x, tab) -> str:
+    first = tab.errors[0, 0]
+    return ui.tr("gc.alt.tableau", label=target.label, x=_num(x), rows=len(tab.steps),
+                 cols=tab.tableau.shape[1], h0=f"{tab.steps[0]:.2g}", h1=f"{tab.steps[-1]:.2g}",
+                 first=_err(first), row=tab.row + 1, col=tab.column + 1,
+                 h=f"{tab.steps[tab.row]:.2g}", best=_err(tab.errors[tab.row, tab.column]),
+                 estimate=_err(tab.estimate), order=_power(2 * tab.column + 2))
+
+
+def _estimates_table(estimates) -> None:
+    rows = [{
+        ui.tr("gc.col.method"): ui.method_label(name),
+        ui.tr("gc.col.h"): (ui.tr("gc.own_steps", h=f"{e.h:.3g}") if name == "richardson"
+                            else f"{e.h:.3g}"),
+        ui.tr("common.numerical"): _num(e.value),
+        ui.tr("gc.col.estimate"): _err(e.estimate),
+        ui.tr("common.rel_error"): _err(e.rel_error),
+        ui.tr("gc.col.covered"): ui.tr("gc.covered" if e.covered else "gc.not_covered"),
+    } for name, e in estimates.items()]
+    ui.table(rows)
+
+
+def _richardson_section(target, x, dtype, tab, estimates) -> None:
+    st.header(ui.tr("gc.rich_title"))
+    ui.prose("gc.rich_intro")
+    if not tab.found:
+        st.info(ui.tr("gc.rich_none", x=_num(x)), icon=":material/info:")
+    else:
+        cols = st.columns(4)
+        cols[0].caption(ui.method_label("richardson"))
+        cols[0].markdown(f"**{_num(tab.value)}** ± {_err(tab.estimate)}")
+        cols[1].caption(ui.tr("common.analytic"))
+        cols[1].markdown(f"**{_num(tab.exact)}**")
+        cols[2].caption(ui.tr("common.rel_error"))
+        cols[2].markdown(ui.band_text(tab.rel_error) if np.isfinite(tab.rel_error) else "—")
+        cols[3].caption(ui.tr("gc.evaluations"))
+        cols[3].markdown(f"**{tab.evaluations}**")
+        if not tab.covered:
+            st.warning(ui.tr("gc.rich_missed"), icon=":material/warning:")
+        fig = figures.tableau_figure(
+            tab, title=ui.tr("gc.rich_chart", label=target.label, x=_num(x),
+                             dtype=np.dtype(dtype).name),
+            rows=[f"h = {h:.2e}" for h in tab.steps],
+            columns=[_power(2 * j + 2) for j in range(tab.tableau.shape[1])],
+            colour_name=ui.tr("gc.rich_colour" if tab.relative else "gc.rich_colour_abs"),
+            chosen_name=ui.tr("gc.rich_chosen"), hover=ui.tr("gc.rich_hover"))
+        ui.chart(fig, key="gc_chart_tableau", alt=_tableau_alt(target, x, tab))
+        st.caption(ui.tr("gc.rich_caption", row=tab.row + 1, col=tab.column + 1,
+                         n=len(tab.used_steps), order=_power(2 * tab.column + 2)))
+    st.subheader(ui.tr("gc.defaults_title"))
+    _estimates_table(estimates)
+    st.caption(ui.tr("gc.defaults_caption", dtype=np.dtype(dtype).name))
+
+
+# --- second derivatives --------------------------------------------------------------------------
+
+
+def _second_section(base, x) -> None:
+    st.header(ui.tr("gc.d2_title"))
+    ui.prose("gc.d2_intro")
+    if base.d2f is None:
+        st.caption(ui.tr("gc.no_second", label=base.label))
+        return
+    show = ui.toggle(ui.tr("gc.show_d2"), "gc_d2")
+    view = second_view(base, x)
+    rel = view.rel_error
+    fig = figures.second_derivative_figure(
+        view, show_second=show, df_name=f"f′ ({base.label})", d2f_name=ui.tr("gc.d2_name"),
+        numerical_name=ui.tr("gc.d2_numerical"), title_df=f"f′ = {base.label}′",
+        title_d2f=f"f″ = {base.label}″", x_title="x", point_name=f"x = {_short(x)}")
+    alt_key = "gc.alt.second" if show else "gc.alt.first"
+    ui.chart(fig, key="gc_chart_second",
+             alt=ui.tr(alt_key, label=base.label, lo=_wide(view.grid[0]), hi=_wide(view.grid[-1]),
+                       x=_num(x), df=_short(view.df_at), d2f=_short(view.d2f_at),
+                       numerical=_short(view.numerical_at), rel=_err(rel)))
+    if show:
+        st.markdown(ui.tr("gc.d2_readout", x=_num(x), d2f=_num(view.d2f_at),
+                          numerical=_num(view.numerical_at)) + " " + ui.band_text(rel))
+
+
+# --- random directions ---------------------------------------------------------------------------
+
+
+def _direction_alt(view, geometry) -> str:
+    g = geometry
+    return ui.tr("gc.alt.direction", x=", ".join(_short(v) for v in g.x),
+                 u=", ".join(_short(v) for v in g.u), h=f"{g.h:.2g}",
+                 grad=", ".join(_short(v) for v in g.gradient),
+                 true=", ".join(_short(v) for v in g.true_gradient),
+                 analytical=_short(view.check.analytical[0]),
+                 numerical=_short(view.check.numerical[0]))
+
+
+@ui.fragment
+def _direction_section() -> None:
+    st.header(ui.tr("gc.dir_title"))
+    ui.prose("gc.dir_intro")
+    left, right = st.columns([1, 2])
+    with left:
+        name = ui.select(ui.tr("gc.dir_subject"), DIRECTION_SUBJECTS, key="gc_dir",
+                         format_func=ui.labeller("gc.dir"))
+        seed = ui.slider(ui.tr("gc.dir_seed"), "gc_dseed", DIRECTION_SEEDS[0],
+                         DIRECTION_SEEDS[-1], 0, 1)
+        count = ui.slider(ui.tr("gc.dir_count"), "gc_dn", 1, 8, 1, 1)
+        planted = ui.toggle(ui.tr("gc.dir_plant"), "gc_plant", help=ui.tr("gc.dir_plant_help"))
+    view = direction_view(name, seed, count, planted)
+    check, subject = view.check, view.subject
+    with right:
+        st.caption(ui.tr(f"gc.dir.{name}.about", n=subject.x.size, m=len(subject.outputs),
+                         x=bracketed(subject.x)))
+        if view.planted is not None:
+            i, j = view.planted.index
+            st.markdown(ui.tr("gc.dir_planted", out=subject.outputs[i], inp=subject.inputs[j],
+                              right=_short(view.planted.right), wrong=_short(view.planted.wrong)))
+        worst = int(np.argmax(check.rel_error))
+        cols = st.columns(3)
+        cols[0].caption(ui.tr("gc.dir_analytical"))
+        cols[0].markdown(f"**{_num(check.analytical[worst])}**")
+        cols[1].caption(ui.tr("gc.dir_numerical"))
+        cols[1].markdown(f"**{_num(check.numerical[worst])}**")
+        cols[2].caption(ui.tr("gc.dir_rel"))
+        cols[2].markdown(f"**{_err(check.rel_error[worst])}**")
+        verdict = st.success if check.passed else st.error
+        verdict(ui.tr("gc.dir_pass" if check.passed else "gc.dir_fail",
+                      tol=f"{check.tolerance:g}", k=len(check.rel_error)))
+        st.markdown(ui.tr("gc.dir_evaluations", used=check.evaluations,
+                          full=check.full_evaluations, n=subject.x.size, k=len(check.rel_error),
+                          ratio=f"{check.full_evaluations / check.evaluations:.3g}"))
+        st.markdown(ui.tr("gc.dir_seeds", passed=view.seeds_passed, seeds=view.seeds,
+                          last=DIRECTION_SEEDS[-1]))
+    ui.table([{
+        ui.tr("gc.col.direction"): k + 1,
+        "vᵀJu": _num(check.analytical[k]),
+        ui.tr("gc.col.directional"): _num(check.numerical[k]),
+        ui.tr("gc.dir_rel"): _err(check.rel_error[k]),
+        ui.tr("gc.col.verdict"): ui.tr("gc.pass" if check.rel_error[k] <= check.tolerance
+                                       else "gc.fail"),
+    } for k in range(len(check.rel_error))])
+    geometry = direction_geometry(view)
+    if geometry is None:
+        st.caption(ui.tr("gc.dir_no_picture"))
+        return
+    fig = figures.direction_figure(
+        geometry, title=ui.tr("gc.dir_chart"), x_name="ŷ₁", y_name="ŷ₂",
+        f_name="L", u_name=ui.tr("gc.dir_u"), probe_names=("x + h·u", "x − h·u"),
+        gradient_name=ui.tr("gc.dir_gradient"), true_gradient_name=ui.tr("gc.dir_true"),
+        point_name="x")
+    picture, notes = st.columns([3, 2])
+    with picture:
+        ui.chart(fig, key="gc_chart_direction", alt=_direction_alt(view, geometry))
+    notes.caption(ui.tr("gc.dir_picture_caption", h=f"{geometry.h:.2g}"))
 
 
 # --- 3. kinks ----------------------------------------------------------------------------------
@@ -329,15 +588,22 @@ def _check_lab():
     the bug hunt too, so changing one of those reruns the whole page. Returns the settings."""
     # On a projector the controls fold into one line and the chart comes first.
     with st.expander(ui.tr("common.controls")) if ui.presenting() else contextlib.nullcontext():
-        target, x, settings = _controls()
+        base, target, x, settings, example = _controls()
     drawn_with = st.session_state.get(DRAWN_WITH)
     if drawn_with is not None and drawn_with != settings:
         st.rerun()  # the whole app: the sections below must follow the new settings
     preset_name, method_choice, log_h, dtype = settings
     method, h, preset = lab_settings(preset_name, method_choice, log_h, x, dtype)
-    sections = [lambda: _check_section(target, x, method, h, preset, dtype),
-                lambda: _step_section(target, x, method, h, dtype)]
-    for section in reversed(sections) if ui.presenting() else sections:
+    tableau = richardson_view(target.f, target.df, x, dtype)
+    estimates = default_step_estimates(target.f, target.df, x, dtype, tableau,
+                                       methods=target.methods(dtype))
+    sections = [lambda: _check_section(target, x, method, h, preset, dtype, example, estimates),
+                lambda: _step_section(target, x, method, h, dtype, tableau),
+                lambda: _richardson_section(target, x, dtype, tableau, estimates),
+                lambda: _second_section(base, x)]
+    if ui.presenting():  # on a projector the error-vs-step chart comes first
+        sections[:2] = sections[1::-1]
+    for section in sections:
         section()
     st.header(ui.tr("gc.export_title"))
     ui.prose("gc.export_intro")
@@ -357,8 +623,10 @@ def render() -> None:
     settings = _check_lab()
     st.session_state[DRAWN_WITH] = settings
     predict.ask("gradcheck")  # after the key chart: it stays on a projector's first screen
-    _kink_section(settings)
-    _bug_section(settings[-1])
+    if settings is not None:  # None: the lab above failed and apologised; the rest still runs
+        _kink_section(settings)
+        _bug_section(settings[-1])
+    _direction_section()
     st.caption(ui.tr("common.share"))
 
 

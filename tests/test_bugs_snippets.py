@@ -24,16 +24,26 @@ from derivs.snippets import CheckSpec, file_name, numpy_snippet, torch_snippet, 
 from derivs_app.views.bugs import BUGS
 from derivs_app.views.lab import (
     CUSTOM,
+    DIRECTION_SEEDS,
+    DIRECTION_SUBJECTS,
     ERROR_FLOOR,
+    EXAMPLES,
     TARGETS,
     check_point,
     check_target,
+    checked_target,
+    default_step_estimates,
+    direction_view,
     error_curves,
+    estimate_bands,
     kink_probes,
     lab_settings,
+    plant,
     preset_for,
     resolve_step,
+    richardson_view,
     scan,
+    second_view,
     stencil,
 )
 
@@ -58,7 +68,7 @@ def test_every_target_passes_its_own_check_with_every_method(name):
 
 def test_targets_cover_activations_losses_and_softmax():
     kinds = {t.kind for t in TARGETS.values()}
-    assert kinds == {"activation", "loss", "softmax"}
+    assert kinds == {"activation", "loss", "softmax", "function"}  # function: sin
     assert all(t.x_range[0] <= t.x_default <= t.x_range[1] for t in TARGETS.values())
 
 
@@ -318,8 +328,8 @@ TORCH_STAND_IN = textwrap.dedent('''
                 return out
 
         @staticmethod
-        def gradcheck(fn, inputs, eps, atol, rtol, raise_exception=True):
-            (x,) = inputs
+        def gradcheck(fn, inputs, eps, atol, rtol, raise_exception=True, fast_mode=False):
+            (x,) = inputs  # one input, one output: fast mode's vᵀJu is J itself, up to sign
             out = fn(x)
             analytical = out.backward_fn(Tensor(np.ones_like(out.data))).data
             numerical = (fn(Tensor(x.data + eps)).data - fn(Tensor(x.data - eps)).data) / (2 * eps)
@@ -374,3 +384,162 @@ def test_numerical_side_of_the_snippet_matches_numeric_derivative(tmp_path):
     expected = numeric_derivative(target.f, np.array([2.5]), "five_point", h=1e-3,
                                   dtype=np.float32)[0]
     assert float(_run(numpy_snippet(spec), tmp_path)[0].split()[-1]) == float(expected)
+
+
+# --- second edition: f″, Richardson, estimates, random directions, fast mode -----------------
+
+SECOND = {name: t.second() for name, t in TARGETS.items() if t.d2f is not None}
+
+
+def test_every_activation_and_sin_offer_a_gradgradcheck_and_the_rest_do_not():
+    from derivs import ACTIVATIONS
+
+    with_d2f = {n for n, a in ACTIVATIONS.items() if getattr(a, "d2f", None) is not None}
+    assert set(SECOND) == with_d2f | {"sin"}
+    assert checked_target(TARGETS["loss_mse"], True) is TARGETS["loss_mse"]  # skipped, no error
+    with pytest.raises(ValueError):
+        TARGETS["loss_mse"].second()
+
+
+@pytest.mark.parametrize("name", SECOND)
+def test_every_second_derivative_passes_its_gradgradcheck(name):
+    """f″ against central (and the other fixed-step) differences of f′ at the default point;
+    the complex step is not offered, since hand-written f′ is real code."""
+    target = SECOND[name]
+    assert "complex_step" not in target.methods()
+    for method in target.methods():
+        m, h, preset = lab_settings(CUSTOM, method, None, target.x_default)
+        check = check_target(target, target.x_default, m, h, preset)
+        assert check.ok, (name, method, check.numerical, check.analytical)
+    refused = check_target(target, 0.5, "complex_step", 1e-20,
+                           preset_for(CUSTOM, "complex_step", 1e-20))
+    assert refused.problems == ("complex_real",) and not refused.ok
+
+
+def test_second_view_puts_f2_beside_f1_with_differences_of_f1():
+    gelu = TARGETS["gelu"]
+    view = second_view(gelu, 1.0)
+    np.testing.assert_array_equal(view.d2f, gelu.d2f(view.grid))
+    assert view.rel_error < 1e-8 and view.d2f_at == gelu.d2f(1.0)
+    far = second_view(TARGETS["sin"], 1e6)  # outside the range: a window around x
+    assert far.grid[0] < 1e6 < far.grid[-1]
+
+
+def test_examples_name_real_targets():
+    for example in EXAMPLES.values():
+        target = checked_target(TARGETS[example.target], example.second)
+        assert (target.kind == "second") == example.second
+
+
+def test_richardson_view_is_the_cores_tableau_trimmed():
+    from derivs import richardson_tableau
+
+    sin = TARGETS["sin"]
+    view = richardson_view(sin.f, sin.df, 1e6)
+    tab = richardson_tableau(sin.f, 1e6)
+    rows, cols = view.tableau.shape
+    np.testing.assert_array_equal(view.tableau, tab.tableau[:rows, :cols])
+    assert (view.row, view.column, view.value, view.estimate) == (tab.row, tab.column, tab.value,
+                                                                  tab.estimate)
+    assert view.rel_error < 1e-14 and view.covered and view.found
+    assert view.used_steps.max() < np.pi  # well inside the period
+
+
+def test_at_1e6_fixed_steps_fail_while_richardson_and_the_complex_step_do_not():
+    sin = TARGETS["sin"]
+    rows = default_step_estimates(sin.f, sin.df, 1e6)
+    assert rows["central"].h == pytest.approx(6.0554544523933425)
+    assert 0.9 < rows["central"].rel_error < 1.2 and not rows["central"].covered
+    assert rows["five_point"].rel_error > 0.9
+    assert rows["richardson"].rel_error <= 1e-8 and rows["richardson"].covered
+    assert rows["complex_step"].rel_error <= 1e-8
+    f32 = default_step_estimates(sin.f, sin.df, 1.0, np.float32)
+    assert "complex_step" not in f32
+
+
+def test_estimate_bands_cover_the_error_of_central_on_both_sides():
+    """Away from the floor, central's estimate at each h is at least its true error."""
+    sigmoid = TARGETS["sigmoid"]
+    bands = estimate_bands(sigmoid.f, sigmoid.df, 1.0, ["central"])
+    curves = error_curves(sigmoid.f, sigmoid.df, 1.0)
+    err, est = curves.curves["central"].err, bands["central"]
+    visible = err > 1e-13
+    assert np.mean(est[visible] >= err[visible]) > 0.95
+
+
+@pytest.mark.parametrize("name", DIRECTION_SUBJECTS)
+def test_random_directions_pass_every_seed_and_a_planted_entry_fails_every_seed(name):
+    from derivs_app.views.lab import seeds_passed
+
+    assert seeds_passed(name, False) == len(DIRECTION_SEEDS)
+    assert seeds_passed(name, True) == 0
+    for count in (1, 4, 8):
+        view = direction_view(name, 3, count, planted=True)
+        assert not view.check.passed and view.check.evaluations == 2 * count
+        assert view.check.full_evaluations == 2 * view.subject.x.size
+
+
+def test_plant_flips_the_largest_entry():
+    jac = np.array([[0.1, -0.5], [0.3, 0.2]])
+    wrong, where = plant(jac)
+    assert where.index == (0, 1) and (where.right, where.wrong) == (-0.5, 0.5)
+    assert np.count_nonzero(wrong != jac) == 1
+
+
+def test_the_mlp_subject_is_the_networks_backprop():
+    from derivs import gradient_check
+    from derivs_app.views.lab import _NET, _NET_LABELS, _NET_X, mlp_gradient, mlp_loss
+
+    subject = DIRECTION_SUBJECTS["mlp"]
+    assert subject.x.size == 17 == len(subject.inputs)
+    assert mlp_loss(subject.x) == _NET.loss(_NET_X, _NET_LABELS)
+    grads = _NET.gradients(_NET_X, _NET_LABELS)
+    np.testing.assert_array_equal(mlp_gradient(subject.x),
+                                  np.concatenate([g.ravel() for g in grads.values()]))
+    assert gradient_check(_NET, _NET_X, _NET_LABELS).passed
+
+
+def _second_specs():
+    p = CHECK_PRESETS["pytorch"]
+    for name in ("gelu", "tanh", "sin"):
+        t = SECOND[name]
+        yield pytest.param(CheckSpec(t.label, t.f, t.df, t.x_default, "central", p.h, p),
+                           id=f"{name}-d2")
+
+
+@pytest.mark.parametrize("spec", _second_specs())
+def test_gradgradcheck_snippets_run_and_agree_with_the_core(spec, tmp_path):
+    core = _core_check(spec)
+    lines = _run(numpy_snippet(spec), tmp_path)
+    assert lines[-1] == ("PASS" if core.ok else "FAIL") == "PASS"
+    assert float(lines[1].split()[-1]) == core.analytical
+
+
+def _fast_cases():
+    """torch's fast mode on a correct derivative, a planted bug, and a gradgradcheck."""
+    p = CHECK_PRESETS["pytorch"]
+    sin, bug, gelu = TARGETS["sin"], BUGS["tanh_no_square"], SECOND["gelu"]
+    yield pytest.param(CheckSpec(sin.label, sin.f, sin.df, 1.0, "central", p.h, p), id="sin")
+    yield pytest.param(CheckSpec(bug.label, bug.f, bug.buggy_df, bug.catch[0], "central", p.h, p),
+                       id="tanh-bug")
+    yield pytest.param(CheckSpec(gelu.label, gelu.f, gelu.df, 1.0, "central", p.h, p),
+                       id="gelu-d2")
+
+
+@pytest.mark.parametrize("spec", _fast_cases())
+def test_torch_snippet_in_fast_mode(spec, tmp_path):
+    code = torch_snippet(spec, fast_mode=True)
+    call = next(node for node in ast.walk(ast.parse(code))
+                if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("gradcheck"))
+    kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+    assert kwargs["fast_mode"] is True
+    assert "fast_mode" not in torch_snippet(spec)
+    expected = "PASS" if _core_check(spec).ok else "FAIL"
+    if HAS_TORCH:
+        assert _run(code, tmp_path)[-1] == expected
+    else:
+        assert not REQUIRE_TORCH, "DERIVS_REQUIRE_TORCH=1 but torch is not importable"
+        stand_in = tmp_path / "stand_in"
+        (stand_in / "torch").mkdir(parents=True)
+        (stand_in / "torch" / "__init__.py").write_text(TORCH_STAND_IN)
+        assert _run(code, tmp_path, extra_path=stand_in)[-1] == expected

@@ -8,10 +8,16 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from derivs import CHECK_PRESETS, METHODS, numeric_derivative
+from derivs import (
+    CHECK_PRESETS,
+    METHODS,
+    directional_check,
+    numeric_derivative,
+    richardson_tableau,
+)
 from derivs_app.i18n import TEXT
 from derivs_app.views.bugs import BUGS
-from derivs_app.views.lab import ERROR_FLOOR, TARGETS
+from derivs_app.views.lab import DIRECTION_SUBJECTS, ERROR_FLOOR, TARGETS
 from tests.apptest_support import assert_clean, decode, markdown_tables, open_page
 from tests.apptest_support import chart_specs as charts
 
@@ -31,6 +37,16 @@ def readouts(at: AppTest) -> list[str]:
 def readout(at: AppTest) -> tuple[float, float]:
     """(numerical, analytic) as displayed by the main check (the first two readouts)."""
     return tuple(float(v) if v != "—" else np.nan for v in readouts(at)[:2])
+
+
+def readouts_after(at: AppTest, start: int) -> list[str]:
+    """The bold number readouts among the markdown elements after index start."""
+    found = [re.fullmatch(r"\*\*([^*]+)\*\*", m.value) for m in list(at.markdown)[start + 1:]]
+    return [r.group(1) for r in found if r]
+
+
+#: Traces of the error-vs-step chart that are not a method's error line.
+EXTRAS = ("band", "richardson", "richardson_value")
 
 
 def table(at: AppTest, column: str):
@@ -154,7 +170,7 @@ def test_error_chart_is_log_log_with_floor_and_best_steps():
     at = run_page()
     fig = charts(at)[0]
     assert fig["layout"]["xaxis"]["type"] == "log" and fig["layout"]["yaxis"]["type"] == "log"
-    lines = {t["name"]: t for t in fig["data"] if t.get("name")}
+    lines = {t["name"]: t for t in fig["data"] if t.get("name") and t.get("meta") not in EXTRAS}
     assert set(lines) == {m.label for m in METHODS.values()}
     complex_step = decode(lines["complex step"]["y"])
     assert np.nanmin(complex_step) == pytest.approx(ERROR_FLOOR, rel=1e-6)  # zeros clipped
@@ -220,7 +236,7 @@ def test_chinese_renders_every_section():
     assert at.title[0].value == TEXT["nav.gradcheck"][1]
     headers = [h.value for h in at.header]
     for key in ("gc.check_title", "gc.step_title", "gc.kink_title", "gc.bug_title",
-                "gc.export_title"):
+                "gc.export_title", *NEW_SECTIONS):
         assert TEXT[key][1] in headers
     assert any(s.value == TEXT[BUGS["mse_half"].explanation_key][1] for s in at.success)
 
@@ -256,6 +272,9 @@ def test_bug_check_fails_on_screen_where_it_should():
     assert_clean(at, errors_expected=True)
     assert any(e.value.startswith("Fails") for e in at.error)
     values = readouts(at)
+    # the bug's readouts are the two after "Your check:" (the lab's come first)
+    start = next(i for i, m in enumerate(at.markdown) if m.value.startswith("Your check:"))
+    values = [None, None, *readouts_after(at, start)[:2]]
     assert float(values[2]) == shown(bug.correct_df(np.array([40.0]))[0])  # numerical
     assert float(values[3]) == 0.0  # the buggy analytic value
     assert not any(s.value == TEXT[bug.explanation_key][0] for s in at.success)
@@ -286,3 +305,246 @@ def test_extreme_exact_points_give_messages_not_tracebacks(exact):
     x = np.array([float(exact)])
     assert readout(at) == (shown(numeric_derivative(softplus.f, x, "central")[0]),
                            shown(softplus.df(x)[0]))
+
+
+# --- second edition: Richardson, the sin example, estimates, random directions, f″, fast mode --
+
+NEW_SECTIONS = ("gc.rich_title", "gc.d2_title", "gc.dir_title")
+
+
+def chart_with(at: AppTest, meta: str) -> dict:
+    """The chart that has a trace with this meta."""
+    return next(fig for fig in charts(at) if any(t.get("meta") == meta for t in fig["data"]))
+
+
+def trace_with(fig: dict, meta: str) -> dict:
+    return next(t for t in fig["data"] if t.get("meta") == meta)
+
+
+def cells(trace: dict, field: str) -> np.ndarray:
+    """A typed array with its shape (plotly sends shape as "r, c, k")."""
+    raw = trace[field]
+    values = decode(raw)
+    shape = raw.get("shape") if isinstance(raw, dict) else None
+    return values.reshape([int(n) for n in shape.split(",")]) if shape else values
+
+
+def row_of(frame, column: str, value: str):
+    return frame[frame[column] == value].iloc[0]
+
+
+def test_new_sections_render_in_english_with_their_charts():
+    at = run_page()
+    assert_clean(at)
+    headers = [h.value for h in at.header]
+    for key in NEW_SECTIONS:
+        assert TEXT[key][0] in headers
+    for meta in ("tableau", "df", "band", "richardson"):
+        chart_with(at, meta)  # each is drawn
+    alts = [c.proto.alt for c in at.get("plotly_chart")]
+    assert any(a.startswith("Richardson tableau for Sigmoid σ at x = 0.5") for a in alts)
+
+
+@pytest.mark.parametrize("x", [0.5, 1e6])
+def test_tableau_is_the_cores_and_its_best_entry_is_the_true_derivative(x):
+    """The heatmap's cells are derivs.richardson_tableau's entries (every digit, in customdata);
+    the framed entry is the core's choice, and it matches cos x to 50-digit mpmath."""
+    import mpmath
+
+    at = run_page(gc_target="sin", gc_xe=f"{x:g}")
+    assert_clean(at, errors_expected=x > 1e3)  # central fails at 1e6 (the example below)
+    sin = TARGETS["sin"]
+    tab = richardson_tableau(sin.f, x)
+    trace = trace_with(chart_with(at, "tableau"), "tableau")
+    data = cells(trace, "customdata")
+    rows, cols = data.shape[:2]
+    np.testing.assert_array_equal(data[..., 0], tab.tableau[:rows, :cols])
+    assert np.all(np.isnan(tab.tableau[rows:])) and np.all(np.isnan(tab.tableau[:, cols:]))
+    np.testing.assert_array_equal(data[..., 2], tab.errors[:rows, :cols])
+    (frame,) = chart_with(at, "tableau")["layout"]["shapes"]
+    assert (frame["x0"] + 0.5, frame["y0"] + 0.5) == (tab.column, tab.row)
+    with mpmath.workdps(50):
+        truth = mpmath.cos(mpmath.mpf(x))
+    best = data[tab.row, tab.column, 0]
+    assert abs(mpmath.mpf(best) - truth) / abs(truth) <= 1e-12
+    # the error colour is measured against the analytic derivative
+    np.testing.assert_allclose(data[tab.row, tab.column, 1],
+                               max(abs(best - np.cos(x)) / abs(np.cos(x)), ERROR_FLOOR))
+    # beside it: value ± estimate and the analytic value
+    assert any(m.value.startswith(f"**{shown(tab.value)}** ±") for m in at.markdown)
+    # and on the error-vs-step chart: the steps the chosen entry extrapolates
+    rungs = trace_with(charts(at)[0], "richardson")
+    np.testing.assert_array_equal(decode(rungs["x"]), tab.steps[tab.row - tab.column:tab.row + 1])
+
+
+def _sin_example_numbers(at: AppTest) -> dict:
+    rows = table(at, "Estimate ≥ error")
+    return {name: float(row_of(rows, "Method", name)["relative error"])
+            for name in ("central", "Richardson (adaptive)", "complex step", "forward")}
+
+
+def test_sin_at_1e6_example_shows_fixed_steps_failing_and_richardson_not():
+    at = run_page(gc_example="sin_1e6")  # a link with the example alone fills in the rest
+    assert_clean(at, errors_expected=True)
+    assert at.selectbox(key="gc_target").value == "sin"
+    assert at.number_input(key="gc_xe").value == 1e6
+    assert at.selectbox(key="gc_method").value == "central"
+    rel = _sin_example_numbers(at)
+    assert 0.9 < rel["central"] < 1.2  # h = 6.06: almost a period
+    assert rel["Richardson (adaptive)"] <= 1e-8 and rel["complex step"] <= 1e-8
+    central = METHODS["central"].default_step(1e6)
+    assert central == pytest.approx(6.0554544523933425) and central > 0.95 * 2 * np.pi
+    story = next(i.value for i in at.info if i.value.startswith("**sin at x = 1e6.**"))
+    assert "6.06" in story and "0.96 of a period" in story
+    # the main check is central at its default step, and it fails
+    numerical, analytic = readout(at)
+    assert analytic == shown(np.cos(1e6))
+    assert numerical == shown(numeric_derivative(np.sin, np.array([1e6]), "central")[0])
+    assert any(e.value.startswith("Fails") for e in at.error)
+    # central's own estimate is fooled too: it does not cover the error
+    rows = table(at, "Estimate ≥ error")
+    assert row_of(rows, "Method", "central")["Estimate ≥ error"] == "✗ no"
+    assert row_of(rows, "Method", "Richardson (adaptive)")["Estimate ≥ error"] == "✓ yes"
+
+
+def test_choosing_the_example_sets_the_controls_and_moving_x_leaves_it():
+    at = run_page()
+    at.selectbox(key="gc_example").set_value("sin_1e6").run()
+    assert_clean(at, errors_expected=True)
+    assert at.selectbox(key="gc_target").value == "sin"
+    assert at.query_params["gc_example"] == "sin_1e6"
+    assert _sin_example_numbers(at)["Richardson (adaptive)"] <= 1e-8
+    at.number_input(key="gc_xe").set_value(2.0).run()
+    assert at.selectbox(key="gc_example").value == "none"
+
+
+def test_the_chinese_sin_example_has_the_same_numbers():
+    at = run_page("zh", gc_example="sin_1e6")
+    assert_clean(at, errors_expected=True)
+    assert any(i.value.startswith("**x = 1e6 处的 sin。**") for i in at.info)
+    headers = [h.value for h in at.header]
+    assert all(TEXT[key][1] in headers for key in NEW_SECTIONS)
+
+
+def test_estimate_bands_are_the_cores_full_output():
+    at = run_page()
+    fig = charts(at)[0]
+    bands = [t for t in fig["data"] if t.get("meta") == "band"]
+    assert [b["customdata"] for b in bands] == [["central"]]  # your method's band by default
+    sigmoid = TARGETS["sigmoid"]
+    _, est = numeric_derivative(sigmoid.f, np.full(161, 0.5), "central", h=np.logspace(-16, 0, 161),
+                                full_output=True)
+    upper = decode(bands[0]["y"])[:161]
+    expected = np.clip(est / abs(sigmoid.df(0.5)), ERROR_FLOOR, 1e30)
+    np.testing.assert_allclose(upper, expected, rtol=1e-6)  # float32 on the wire
+    every = run_page(gc_bands="all")
+    names = [t["customdata"][0] for t in charts(every)[0]["data"] if t.get("meta") == "band"]
+    assert names == list(METHODS)
+    none = run_page(gc_bands="none")
+    assert not [t for t in charts(none)[0]["data"] if t.get("meta") == "band"]
+
+
+@pytest.mark.parametrize("name", list(DIRECTION_SUBJECTS))
+def test_random_direction_check_passes_the_cores_jacobian_and_catches_a_planted_entry(name):
+    subject = DIRECTION_SUBJECTS[name]
+    jac = np.atleast_2d(subject.jacobian(subject.x))
+    at = run_page(gc_dir=name, gc_dseed="7")
+    assert_clean(at)
+    core = directional_check(subject.f, jac, subject.x, seed=7)
+    assert core.passed
+    rows = table(at, "vᵀJu")
+    assert float(rows["vᵀJu"][0]) == shown(core.analytical[0])
+    assert float(rows["vᵀ(f(x+hu) − f(x−hu))/2h"][0]) == shown(core.numerical[0])
+    assert any(s.value.startswith("Passes: all 1 direction") for s in at.success)
+    assert any("**100 of 100** pass" in m.value for m in at.markdown)
+    assert any(f"**2** evaluations of f for 1 direction(s), against **{2 * subject.x.size}**"
+               in m.value for m in at.markdown)
+    # flip the largest entry's sign: every seed now fails
+    wrong = jac.copy()
+    at_max = np.unravel_index(np.argmax(np.abs(jac)), jac.shape)
+    wrong[at_max] *= -1
+    at.toggle(key="gc_plant").set_value(True).run()
+    assert_clean(at, errors_expected=True)
+    planted = directional_check(subject.f, wrong, subject.x, seed=7)
+    assert not planted.passed
+    assert float(table(at, "vᵀJu")["vᵀJu"][0]) == shown(planted.analytical[0])
+    assert any(e.value.startswith("Fails: a direction") for e in at.error)
+    assert any("**0 of 100** pass" in m.value for m in at.markdown)
+    assert any(m.value.startswith("Planted: ∂") for m in at.markdown)
+
+
+def test_random_direction_geometry_for_the_two_input_loss():
+    at = run_page(gc_dir="loss", gc_plant="true", gc_dn="3")
+    assert_clean(at, errors_expected=True)
+    fig = chart_with(at, "probes")
+    subject = DIRECTION_SUBJECTS["loss"]
+    check = directional_check(subject.f, subject.jacobian(subject.x), subject.x, n_directions=3)
+    probes = trace_with(fig, "probes")
+    x, u = subject.x, check.u[0]
+    spread = np.array([decode(probes["x"]), decode(probes["y"])]).T
+    # both probes on the line x ± t·u, symmetric about x
+    np.testing.assert_allclose(spread.mean(axis=0), x, atol=1e-12)
+    along_u = spread[0] - x
+    assert abs(along_u[0] * u[1] - along_u[1] * u[0]) < 1e-12
+    gradient = trace_with(fig, "gradient")  # the planted gradient leaves the contours' normal
+    true = trace_with(fig, "true_gradient")
+    assert decode(gradient["x"])[1] != decode(true["x"])[1]
+    alt = next(c.proto.alt for c in at.get("plotly_chart") if c.proto.alt.startswith("Contours"))
+    assert "(-0.7, 0.6)" in alt and "(0.7, 0.6)" in alt
+    assert len(table(at, "vᵀJu")) == 3
+
+
+def test_second_derivative_beside_the_first_and_the_gradgradcheck():
+    gelu = TARGETS["gelu"]
+    at = run_page(gc_target="gelu", gc_d2="true")
+    assert_clean(at)
+    fig = chart_with(at, "d2f")
+    trace = trace_with(fig, "d2f")
+    grid = decode(trace["x"])
+    np.testing.assert_allclose(decode(trace["y"]), gelu.d2f(grid), rtol=1e-6, atol=1e-7)
+    assert trace["xaxis"] == "x2"  # beside f′
+    at = run_page(gc_target="gelu", gc_gg="true")
+    assert_clean(at)
+    numerical, analytic = readout(at)
+    assert analytic == shown(gelu.d2f(np.array([0.5]))[0])
+    assert numerical == shown(numeric_derivative(gelu.df, np.array([0.5]), "central")[0])
+    assert any("gradgradcheck" in c.value for c in at.caption)
+    # the complex step is refused (f′ is real code), never a traceback
+    at.selectbox(key="gc_method").set_value("complex_step").run()
+    assert_clean(at, errors_expected=True)
+    assert any("complex input" in w.value for w in at.warning)
+
+
+def test_gradgrad_example_and_targets_without_second_derivative():
+    at = run_page(gc_example="gradgrad")
+    assert_clean(at)
+    assert at.selectbox(key="gc_target").value == "gelu" and at.toggle(key="gc_gg").value
+    assert any(i.value.startswith("**gradgradcheck.**") for i in at.info)
+    loss = run_page(gc_target=TARGETS["loss_mse"].label)
+    assert_clean(loss)
+    assert loss.toggle(key="gc_gg").disabled
+    assert any("no hand-written f″" in c.value for c in loss.caption)
+
+
+def test_fast_mode_appears_in_the_torch_export_when_toggled():
+    at = run_page(gc_export="true")
+    torch_code = next(c.value for c in at.code if "torch.autograd.gradcheck(" in c.value)
+    assert "fast_mode" not in torch_code
+    at.toggle(key="gc_dl_check_fast").set_value(True).run()
+    assert_clean(at)
+    torch_code = next(c.value for c in at.code if "torch.autograd.gradcheck(" in c.value)
+    assert "fast_mode=True" in torch_code
+    compile(torch_code, "check.py", "exec")
+    linked = run_page(gc_export="true", gc_dl_check_fast="true")  # and a link keeps it
+    assert any("fast_mode=True" in c.value for c in linked.code)
+
+
+def test_on_a_projector_the_step_chart_comes_first_and_the_new_sections_follow():
+    at = AppTest.from_file("../pages/gradcheck.py", default_timeout=60)
+    at.session_state["present"] = True
+    at.run()
+    assert_clean(at)
+    headers = [h.value for h in at.header]
+    order = [headers.index(TEXT[k][0]) for k in ("gc.step_title", "gc.rich_title", "gc.d2_title")]
+    assert order == sorted(order)
+    assert any(t.get("meta") == "band" for t in charts(at)[0]["data"])  # the first chart

@@ -73,6 +73,11 @@ TEXT = {
     "gc.problem.complex_float32": (
         "The complex step is offered in float64 only. Pick another method or switch float32 off.",
         "复步长法只提供 float64 版本。请换一种方法,或关闭 float32。"),
+    "gc.problem.complex_real": (
+        "The complex step needs f to take complex input; here f is a hand-written f′, real code "
+        "only (some return garbage or drop the imaginary part). Pick another method.",
+        "复步长法要求 f 接受复数输入;这里的 f 是手写的 f′,只是实数代码(有的会出错,"
+        "有的会丢掉虚部)。请换一种方法。"),
     "gc.problem.step_lost": (
         "The step h = {h} is lost to rounding at x = {x}: x + h rounds back to x (points "
         "coincide), so the method divides by 0 or by a step it never took. Make h larger.",
@@ -325,4 +330,236 @@ TEXT = {
         "在 x = 1 处相对误差只有约 6e-4:PyTorch 的 rtol = 1e-3 会放过它,"
         "而 JAX、CS231n 和 SciPy 都会拒绝。宽松的容差会掩盖细小但真实的错误;"
         "严格的容差则需要精确的方法(中心差分或更好)才能避免误报。"),
+    # --- second edition: examples, f″, Richardson, estimates, random directions, fast mode ---
+    "gc.example": ("Start from an example", "从示例开始"),
+    "gc.example.none": ("— none —", "— 无 —"),
+    "gc.example.sin_1e6": ("sin at x = 1e6: fixed steps fail", "x = 1e6 处的 sin:固定步长失效"),
+    "gc.example.gradgrad": ("gradgradcheck: GELU″ at x = 1", "gradgradcheck:x = 1 处的 GELU″"),
+    "gc.kind.function": (
+        "f is {label} x and f′ = cos x: a derivative everybody knows, with period 2π ≈ 6.28. "
+        "Type 1e6 into the exact box to watch steps scaled by |x| fail.",
+        "f 是 {label} x,f′ = cos x:人人都知道的导数,周期 2π ≈ 6.28。"
+        "在精确输入框中输入 1e6,看看按 |x| 缩放的步长如何失效。"),
+    "gc.kind.second": (
+        "{label}, a gradgradcheck: f′ of {base} plays the function and the hand-written f″ is "
+        "the derivative under test, compared with finite differences of f′.",
+        "{label},即 gradgradcheck:{base} 的 f′ 充当函数,手写的 f″ 是被检验的导数,"
+        "与 f′ 的有限差分进行比较。"),
+    "gc.second": ("Check f″ against differences of f′ (gradgradcheck)",
+                  "用 f′ 的差分检验 f″(gradgradcheck)"),
+    "gc.second_help": (
+        "One order up: the lab then checks the hand-written second derivative, as "
+        "torch.autograd.gradgradcheck checks a backward pass against differences of a backward "
+        "pass. Only for targets with a hand-written f″.",
+        "升高一阶:实验室改为检验手写的二阶导数,正如 torch.autograd.gradgradcheck 用反向传播的"
+        "差分来检验反向传播本身。仅适用于有手写 f″ 的检验对象。"),
+    "gc.no_second": ("{label} has no hand-written f″ here, so there is no gradgradcheck for it.",
+                     "{label} 在这里没有手写的 f″,因此无法做 gradgradcheck。"),
+    "gc.story.sin_1e6": (
+        "**sin at x = 1e6.** sin repeats every 2π ≈ 6.28, but central's default step "
+        "∛ε·|x| = {h} is {periods} of a period: f(x + h) and f(x − h) sample sin at two almost "
+        "unrelated phases, and the quotient says nothing about the slope (relative error {rel}). "
+        "Its own error estimate ({est}) is fooled as well, because D(h) and D(2h) are equally "
+        "meaningless. A step scaled by |x| assumes f changes on the scale of x; sin changes on "
+        "the scale of 1. Richardson probes sin itself: its largest step is {top}, well inside "
+        "a period, and it extrapolates to {value} ± {rich_est} (relative error {rich_rel}). The "
+        "complex step takes h = 1e-20 and subtracts nothing: relative error {cs_rel}.",
+        "**x = 1e6 处的 sin。** sin 每隔 2π ≈ 6.28 重复一次,而中心差分的默认步长 "
+        "∛ε·|x| = {h} 是周期的 {periods} 倍:f(x + h) 与 f(x − h) 落在 sin 几乎毫无关系的两个相位上,"
+        "差商完全反映不了斜率(相对误差 {rel})。它自己的误差估计({est})也被骗了,因为 D(h) 与 "
+        "D(2h) 同样没有意义。按 |x| 缩放步长,是假定 f 在 x 的尺度上变化;而 sin 在 1 的尺度上变化。"
+        "Richardson 直接试探 sin 本身:它的最大步长是 {top},远小于一个周期,外推得到 "
+        "{value} ± {rich_est}(相对误差 {rich_rel})。复步长法取 h = 1e-20,不做减法:"
+        "相对误差 {cs_rel}。"),
+    "gc.story.gradgrad": (
+        "**gradgradcheck.** The check now runs one order up: f′ plays the function and the "
+        "hand-written f″ its derivative, compared with finite differences of f′. "
+        "torch.autograd.gradgradcheck does the same for a backward pass: it checks the gradient "
+        "of the gradient against differences of the gradient. Every section below (presets, "
+        "steps, Richardson, the export) now checks f″.",
+        "**gradgradcheck。** 检验现在升高了一阶:f′ 充当函数,手写的 f″ 充当它的导数,"
+        "与 f′ 的有限差分进行比较。torch.autograd.gradgradcheck 对反向传播做的是同一件事:"
+        "用梯度的差分检验梯度的梯度。下面的各节(预设、步长、Richardson、导出)现在检验的都是 f″。"),
+    "gc.bands": ("Error estimates on the chart", "图中的误差估计"),
+    "gc.bands.mine": ("your method's band", "当前方法的误差带"),
+    "gc.bands.all": ("every method's band", "所有方法的误差带"),
+    "gc.bands.none": ("no bands", "不显示误差带"),
+    "gc.bands_caption": (
+        "Shaded: each method's own error estimate at every h (derivs.numeric_derivative with "
+        "full_output=True: truncation from a second step 2h, plus a bound on the rounding). "
+        "Where a line climbs out of its band, the estimate was too small.",
+        "阴影:各方法在每个 h 处自己的误差估计(derivs.numeric_derivative 加 full_output=True:"
+        "截断误差由第二个步长 2h 估计,再加上舍入误差的上界)。曲线一旦越出自己的误差带,就说明估计偏小。"),
+    "gc.rich_hover_bar": ("Richardson: {value} ± {estimate}<br>error %{{y:.2e}}",
+                          "Richardson:{value} ± {estimate}<br>误差 %{{y:.2e}}"),
+    "gc.rich_on_chart": (
+        "Diamonds: the central differences Richardson extrapolates (steps {steps}), on the "
+        "central curve; the black bar across them is where extrapolation lands: error {err}.",
+        "菱形:Richardson 用来外推的中心差分(步长 {steps}),位于中心差分曲线上;"
+        "横跨它们的黑色横条是外推的落点:误差 {err}。"),
+    "gc.rich_title": ("Richardson extrapolation", "Richardson 外推"),
+    "gc.rich_intro": (
+        "Central differences D(h) = f′ + c₁h² + c₂h⁴ + … on steps halving row by row. Each "
+        "column combines two neighbours of the column before so that one more power of h "
+        "cancels: column 1 is O(h⁴), column 2 O(h⁶), and so on (Neville's recursion, Ridders' "
+        "tableau). Every entry gets an error estimate from the step to the next column, and the "
+        "entry with the smallest estimate is the answer. The largest step comes from a probe "
+        "of f itself, not from |x|. Each cell is coloured by its true error against the "
+        "analytic derivative; the framed cell is the one chosen.",
+        "在逐行减半的步长上计算中心差分 D(h) = f′ + c₁h² + c₂h⁴ + …。每一列把前一列的两个相邻值"
+        "组合起来,再消去 h 的一个幂次:第 1 列为 O(h⁴),第 2 列为 O(h⁶),依此类推(Neville 递推,"
+        "Ridders 表)。每个元素都由它到下一列的变化量给出误差估计,估计最小的元素就是答案。"
+        "最大步长来自对 f 本身的试探,而不是 |x|。每个格子按它相对于解析导数的真实误差着色;"
+        "加框的格子是被选中的那个。"),
+    "gc.rich_none": ("At x = {x} no step gives a finite central difference: Richardson has "
+                     "nothing to extrapolate.",
+                     "在 x = {x} 处,没有任何步长能给出有限的中心差分:Richardson 无可外推。"),
+    "gc.evaluations": ("evaluations of f", "f 的求值次数"),
+    "gc.rich_missed": ("The true error is larger than Richardson's estimate here.",
+                       "此处真实误差大于 Richardson 的估计。"),
+    "gc.rich_chart": ("Richardson tableau: {label} at x = {x} ({dtype})",
+                      "Richardson 表:{label},x = {x}({dtype})"),
+    "gc.rich_colour": ("log₁₀ relative error", "log₁₀ 相对误差"),
+    "gc.rich_colour_abs": ("log₁₀ absolute error", "log₁₀ 绝对误差"),
+    "gc.rich_chosen": ("chosen", "选中"),
+    "gc.rich_hover": (
+        "%{y}, order %{x}<br>T = %{customdata[0]:.17g}<br>error %{customdata[1]:.2e}"
+        "<br>estimate %{customdata[2]:.2e}",
+        "%{y},阶 %{x}<br>T = %{customdata[0]:.17g}<br>误差 %{customdata[1]:.2e}"
+        "<br>估计 %{customdata[2]:.2e}"),
+    "gc.rich_caption": (
+        "Rows: central differences at halving steps (largest on top). Columns: the order of the "
+        "remaining truncation error. Cells show the true error. The chosen entry (framed), row "
+        "{row} and column {col} ({order}), extrapolates {n} differences; below it the rows are not "
+        "computed (the estimates grew again) and above the diagonal there is nothing to combine.",
+        "行:步长逐行减半的中心差分(最大步长在最上面)。列:剩余截断误差的阶。格子里是真实误差。"
+        "选中的元素(加框)位于第 {row} 行、第 {col} 列({order}),由 {n} 个差分外推而来;"
+        "更下面的行没有计算(估计又变大了),对角线以上则没有可组合的值。"),
+    "gc.alt.tableau": (
+        "Richardson tableau for {label} at x = {x}: {rows} central differences at steps from "
+        "{h0} down to {h1}, extrapolated in {cols} columns. The first difference is off by "
+        "{first}; the chosen entry (row {row}, column {col}, order {order}, step {h}) is off by "
+        "{best}, with estimate {estimate}.",
+        "{label} 在 x = {x} 处的 Richardson 表:{rows} 个中心差分,步长从 {h0} 减小到 {h1},"
+        "外推 {cols} 列。第一个差分的误差为 {first};选中的元素(第 {row} 行、第 {col} 列、"
+        "阶 {order}、步长 {h})的误差为 {best},估计为 {estimate}。"),
+    "gc.defaults_title": ("Every method at its own default step, with its error estimate",
+                          "各方法在自己的默认步长下的结果与误差估计"),
+    "gc.defaults_caption": (
+        "Each method's value at its default step at this x ({dtype}), the error it estimates "
+        "for itself (full_output=True), and its true relative error. An estimate covers the "
+        "error when the true error is no larger. Fixed steps scale with |x|; Richardson "
+        "finds its steps from f.",
+        "各方法在此 x 处、默认步长下的数值({dtype}),它对自身误差的估计(full_output=True),"
+        "以及真实的相对误差。真实误差不超过估计时,称估计覆盖了误差。固定步长随 |x| 缩放;"
+        "Richardson 则从 f 本身找步长。"),
+    "gc.col.estimate": ("Error estimate", "误差估计"),
+    "gc.col.covered": ("Estimate ≥ error", "估计 ≥ 误差"),
+    "gc.covered": ("✓ yes", "✓ 是"),
+    "gc.not_covered": ("✗ no", "✗ 否"),
+    "gc.own_steps": ("own, from {h}", "自选,从 {h} 起"),
+    "gc.d2_title": ("Second derivatives", "二阶导数"),
+    "gc.d2_intro": (
+        "Training only needs f′, but second-order methods, curvature and gradient penalties "
+        "need f″, and a hand-written f″ can slip like any derivative. It is checked the same "
+        "way, one order up: differences of f′ against f″.",
+        "训练只需要 f′,但二阶方法、曲率和梯度惩罚需要 f″,而手写的 f″ 和任何导数一样可能出错。"
+        "它的检验方法相同,只是升高一阶:用 f′ 的差分对比 f″。"),
+    "gc.show_d2": ("Show f″", "显示 f″"),
+    "gc.d2_name": ("f″ (hand-written)", "f″(手写)"),
+    "gc.d2_numerical": ("central differences of f′", "f′ 的中心差分"),
+    "gc.alt.first": (
+        "f′ of {label} for x from {lo} to {hi}; at x = {x}, f′ = {df}.",
+        "{label} 的 f′,x 从 {lo} 到 {hi};在 x = {x} 处 f′ = {df}。"),
+    "gc.alt.second": (
+        "f′ of {label} beside f″ for x from {lo} to {hi}. At x = {x}: f′ = {df}, f″ = {d2f}, "
+        "and central differences of f′ give {numerical} (relative error {rel}).",
+        "{label} 的 f′ 与 f″ 并排,x 从 {lo} 到 {hi}。在 x = {x} 处:f′ = {df},f″ = {d2f},"
+        "f′ 的中心差分给出 {numerical}(相对误差 {rel})。"),
+    "gc.d2_readout": ("At x = {x}: f″ = {d2f}, central differences of f′ give {numerical}:",
+                      "在 x = {x} 处:f″ = {d2f},f′ 的中心差分给出 {numerical}:"),
+    "gc.dir_title": ("Random-direction checks", "随机方向检验"),
+    "gc.dir_intro": (
+        "A full numerical Jacobian costs two evaluations of f per input: 2n. PyTorch's "
+        "gradcheck with fast_mode=True and JAX's check_grads test one random direction "
+        "instead: draw unit vectors u (inputs) and v (outputs), and compare vᵀJu from the "
+        "hand-written Jacobian with the directional difference vᵀ(f(x + hu) − f(x − hu))/2h. "
+        "Two evaluations, whatever n is. A wrong entry J[i, j] shifts vᵀJu by vᵢuⱼ times its "
+        "error, which random u and v make nonzero.",
+        "完整的数值雅可比矩阵每个输入要计算 f 两次:共 2n 次。PyTorch 的 gradcheck 在 "
+        "fast_mode=True 时以及 JAX 的 check_grads 改为检验一个随机方向:取单位向量 u(输入)和 "
+        "v(输出),把手写雅可比矩阵给出的 vᵀJu 与方向差分 vᵀ(f(x + hu) − f(x − hu))/2h 比较。"
+        "无论 n 多大,都只需两次求值。错误的元素 J[i, j] 会让 vᵀJu 偏移 vᵢuⱼ 乘以它的误差,"
+        "而随机的 u 和 v 使这个偏移不为零。"),
+    "gc.dir_subject": ("What to check", "检验对象"),
+    "gc.dir.softmax": ("softmax Jacobian", "softmax 雅可比矩阵"),
+    "gc.dir.loss": ("MSE gradient (2 inputs)", "MSE 梯度(2 个输入)"),
+    "gc.dir.mlp": ("MLP gradient (17 parameters)", "MLP 梯度(17 个参数)"),
+    "gc.dir.softmax.about": (
+        "f = softmax at z = {x}: n = {n} inputs, m = {m} outputs; J = diag(s) − s sᵀ from "
+        "derivs.softmax_jacobian.",
+        "f = softmax,z = {x}:n = {n} 个输入,m = {m} 个输出;J = diag(s) − s sᵀ,"
+        "来自 derivs.softmax_jacobian。"),
+    "gc.dir.loss.about": (
+        "f = MSE L(y, ŷ) with y = [0.5, -1] at ŷ = {x}: n = {n} inputs, m = {m} output; J is "
+        "the gradient from the loss record. Two inputs, so the picture below shows the check.",
+        "f = MSE L(y, ŷ),y = [0.5, -1],ŷ = {x}:n = {n} 个输入,m = {m} 个输出;J 是损失记录给出的"
+        "梯度。只有两个输入,所以下方的图画出了这次检验。"),
+    "gc.dir.mlp.about": (
+        "f = the loss of an MLP (2, 3, 2), tanh, softmax cross-entropy, on 4 examples, as a "
+        "function of all n = {n} weights and biases (m = {m}); J is backprop's gradient "
+        "(net.gradients), flattened.",
+        "f = 一个 MLP (2, 3, 2)(tanh,softmax 交叉熵)在 4 个样本上的损失,作为全部 n = {n} 个"
+        "权重与偏置的函数(m = {m});J 是反向传播给出的梯度(net.gradients),展平成向量。"),
+    "gc.dir_seed": ("Seed of the random directions", "随机方向的种子"),
+    "gc.dir_count": ("Directions", "方向个数"),
+    "gc.dir_plant": ("Plant a wrong entry", "埋入一个错误元素"),
+    "gc.dir_plant_help": ("Flip the sign of the Jacobian's largest entry, as a slipped sign in a "
+                          "hand derivation would.",
+                          "把雅可比矩阵中绝对值最大的元素变号,就像手工推导时写错了符号。"),
+    "gc.dir_planted": ("Planted: ∂{out}/∂{inp} flipped from {right} to {wrong}.",
+                       "已埋入:∂{out}/∂{inp} 从 {right} 变号为 {wrong}。"),
+    "gc.dir_analytical": ("vᵀJu (hand-written J)", "vᵀJu(手写的 J)"),
+    "gc.dir_numerical": ("directional difference", "方向差分"),
+    "gc.dir_rel": ("error / |v|ᵀ|J||u|", "误差 / |v|ᵀ|J||u|"),
+    "gc.dir_pass": ("Passes: all {k} direction(s) agree to within {tol} of the size of vᵀJu's "
+                    "terms.",
+                    "通过:全部 {k} 个方向的差别都在 vᵀJu 各项大小的 {tol} 以内。"),
+    "gc.dir_fail": ("Fails: a direction disagrees by more than {tol} of the size of vᵀJu's "
+                    "terms ({k} direction(s) checked).",
+                    "未通过:有方向的差别超过了 vᵀJu 各项大小的 {tol}(共检验 {k} 个方向)。"),
+    "gc.dir_evaluations": (
+        "**{used}** evaluations of f for {k} direction(s), against **{full}** for the full "
+        "central-difference Jacobian over n = {n} inputs ({ratio}× as many).",
+        "{k} 个方向只需 **{used}** 次 f 的求值,而对 n = {n} 个输入求完整的中心差分雅可比矩阵需要 "
+        "**{full}** 次(是前者的 {ratio} 倍)。"),
+    "gc.dir_seeds": ("Over the seeds 0 to {last}, one direction each: **{passed} of {seeds}** pass.",
+                     "在种子 0 到 {last} 上、每个一个方向:**{seeds} 个中有 {passed} 个**通过。"),
+    "gc.col.direction": ("Direction", "方向"),
+    "gc.col.directional": ("vᵀ(f(x+hu) − f(x−hu))/2h", "vᵀ(f(x+hu) − f(x−hu))/2h"),
+    "gc.dir_no_picture": ("The picture needs a function of 2 inputs: pick the MSE gradient.",
+                          "作图需要两个输入的函数:请选择 MSE 梯度。"),
+    "gc.dir_chart": ("The check in the plane of ŷ", "ŷ 平面中的检验"),
+    "gc.dir_u": ("direction u", "方向 u"),
+    "gc.dir_gradient": ("gradient under test", "被检验的梯度"),
+    "gc.dir_true": ("true gradient (normal to the contours)", "真实梯度(垂直于等高线)"),
+    "gc.dir_picture_caption": (
+        "Not to scale: the probes sit h = {h} from x, far too close to see, so they are drawn "
+        "on the line along u. The check compares the slope of L along that line, measured "
+        "between the probes, with the gradient under test projected on u. A planted entry "
+        "turns the gradient off the contours' normal.",
+        "未按比例:探测点离 x 只有 h = {h},近得看不见,所以画在沿 u 的直线上。检验比较的是 L 沿这条直线、"
+        "在两个探测点之间测得的斜率,与被检验梯度在 u 上的投影。埋入的错误元素会让梯度偏离等高线的法向。"),
+    "gc.alt.direction": (
+        "Contours of the MSE loss around x = ({x}); direction u = ({u}); probes x ± h·u with "
+        "h = {h}. Gradient under test ({grad}), true gradient ({true}). vᵀJu = {analytical}, "
+        "directional difference {numerical}.",
+        "x = ({x}) 附近 MSE 损失的等高线;方向 u = ({u});探测点 x ± h·u,h = {h}。"
+        "被检验的梯度 ({grad}),真实梯度 ({true})。vᵀJu = {analytical},方向差分 {numerical}。"),
+    "gc.export.fast": ("fast_mode=True (random directions)", "fast_mode=True(随机方向)"),
+    "gc.export.fast_help": (
+        "torch.autograd.gradcheck then compares vᵀJu for random u and v with one directional "
+        "difference instead of the whole numerical Jacobian: see Random-direction checks below.",
+        "这样 torch.autograd.gradcheck 会用一个方向差分与随机 u、v 下的 vᵀJu 比较,"
+        "而不是计算完整的数值雅可比矩阵:见下方的“随机方向检验”。"),
 }

@@ -11,28 +11,39 @@ may be meaningless (step lost to rounding, stencil outside the domain or across 
 same check under every library preset, the error-against-step curves ready for a log axis with
 their slope guides, the probes of the kink explorer, f up close around a stencil, and a scan of
 the relative error over an interval. The page only formats what these return.
+
+The second edition adds: f″ where the record has one (``Target.second`` turns a target into its
+gradgradcheck, f′ checked against f″), the lab's examples (sin at x = 1e6, the gradgradcheck),
+the Richardson tableau against the analytic derivative, every method at its own default step
+with its error estimate, the estimates over h as bands, and random-direction checks of a
+softmax Jacobian, a loss gradient and an MLP's gradient (``direction_view``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import dataclass, replace
+from functools import lru_cache, partial
 
 import numpy as np
 
 from derivs.activations import ACTIVATIONS, Kink
 from derivs.losses import LOSSES
+from derivs.network import MLP
 from derivs.numeric import (
     CHECK_PRESETS,
     GOOD,
+    METHODS,
     CheckPreset,
     CheckResult,
+    DirectionalCheck,
     along,
+    directional_check,
     get_method,
     gradcheck,
     numeric_derivative,
     relative_error,
+    richardson_tableau,
     step_error_curve,
 )
 from derivs.softmax import softmax, softmax_jacobian
@@ -59,6 +70,23 @@ class Target:
     domain: tuple[float, float] = (-np.inf, np.inf)
     kinks: tuple[Kink, ...] = ()
     context: tuple[tuple[str, str], ...] = ()
+    d2f: Callable | None = None  # the hand-written f″, where the record has one
+    complex_step: bool = True  # f takes complex input (False: the complex step is not offered)
+
+    def second(self) -> Target:
+        """The gradgradcheck of this target: f′ as the function, f″ as the derivative under test
+        (as torch.autograd.gradgradcheck checks a backward against differences of a backward).
+        f′ jumps where f has a kink, so the kinks stay."""
+        if self.d2f is None:
+            raise ValueError(f"{self.name} has no hand-written second derivative")
+        return replace(self, name=f"{self.name}_d2", label=f"{self.label} · f″", kind="second",
+                       f=self.df, df=self.d2f, d2f=None, context=(("base", self.label),),
+                       complex_step=False)  # hand-written f′ is real code: no complex step
+
+    def methods(self, dtype=np.float64) -> list[str]:
+        """The fixed-step methods the lab can run on this target in dtype."""
+        offered = self.complex_step and np.dtype(dtype) == np.float64
+        return [m for m in METHODS if m != "complex_step" or offered]
 
     @property
     def x_step(self) -> float:
@@ -145,7 +173,32 @@ def _activation_target(act) -> Target:
     return Target(
         name=act.name, label=act.label, kind="activation", f=act.f, df=act.df,
         x_range=act.plot_range, x_default=0.5, kinks=act.kinks,  # 0.5: clear of every kink
+        d2f=getattr(act, "d2f", None),  # records without f″ simply offer no gradgradcheck
     )
+
+
+# sin: the derivative everybody knows, and periodic: at x = 1e6 a step scaled by |x| spans
+# about a whole period (2π), so fixed-step differences there mean nothing. Top-level functions,
+# not np.sin itself, so the exporter can write them out.
+
+
+def sin_f(x):
+    """sin x (period 2π)."""
+    return np.sin(x)
+
+
+def sin_df(x):
+    """sin′ = cos."""
+    return np.cos(x)
+
+
+def sin_d2f(x):
+    """sin″ = −sin."""
+    return -np.sin(x)
+
+
+SIN = Target(name="sin", label="sin", kind="function", f=sin_f, df=sin_df, d2f=sin_d2f,
+             x_range=(-10.0, 10.0), x_default=1.0)
 
 
 TARGETS: dict[str, Target] = {
@@ -155,8 +208,42 @@ TARGETS: dict[str, Target] = {
         *(_loss_target(name) for name in LOSS_SETUPS),
         _softmax_target(0, 0),
         _softmax_target(1, 0),
+        SIN,
     )
 }
+
+
+@dataclass(frozen=True)
+class Example:
+    """A worked example of the lab: a target at a point, f′ or (second) its gradgradcheck,
+    checked with the method's default step."""
+
+    name: str  # its text is "gc.example.<name>" (the URL holds the name)
+    target: str
+    x: float
+    second: bool = False
+    method: str = "central"
+
+
+NO_EXAMPLE = "none"
+EXAMPLES: dict[str, Example] = {
+    e.name: e
+    for e in (
+        # central's default step ∛ε·|x| = 6.06 is almost a period: relative error about 1
+        Example("sin_1e6", "sin", 1e6),
+        Example("gradgrad", "gelu", 1.0, second=True),
+    )
+}
+
+
+def sin_periods(h: float) -> float:
+    """How many periods of sin (2π) a step spans: the sin example's point."""
+    return float(h / (2 * np.pi))
+
+
+def checked_target(target: Target, second: bool) -> Target:
+    """The target the lab checks: its f′, or with second (and an f″ to check) its f″."""
+    return target.second() if second and target.d2f is not None else target
 
 
 # --- one check at one point ------------------------------------------------------------------
@@ -248,7 +335,8 @@ class PointCheck:
     analytical: float
     rel_error: float
     stencil: np.ndarray
-    problems: tuple[str, ...]  # keys: complex_float32, step_lost, outside_domain, not_finite
+    problems: tuple[str, ...]  # keys: complex_float32, complex_real, step_lost,
+    #                            outside_domain, not_finite
     kink: KinkNote | None
 
     @property
@@ -257,15 +345,18 @@ class PointCheck:
 
 
 def check_point(f, df, x: float, method: str, h: float, preset: CheckPreset,
-                dtype=np.float64, *, kinks=(), domain=(-np.inf, np.inf)) -> PointCheck:
+                dtype=np.float64, *, kinks=(), domain=(-np.inf, np.inf),
+                complex_ok: bool = True) -> PointCheck:
     """derivs.gradcheck of df against f at the single point x, under preset's tolerance rule
-    but with the given method and step, plus the reasons the numbers may mislead."""
+    but with the given method and step, plus the reasons the numbers may mislead.
+    complex_ok False: f is real code only (a hand-written f′), so the complex step cannot run."""
     dtype = np.dtype(dtype)
     with np.errstate(all="ignore"):  # overflow at huge x is reported as not_finite below
         analytical = float(np.asarray(df(np.array([x], dtype=np.float64)))[0])
-    if method == "complex_step" and dtype != np.float64:
+    if method == "complex_step" and (dtype != np.float64 or not complex_ok):
+        problem = "complex_float32" if dtype != np.float64 else "complex_real"
         return PointCheck(x, method, h, dtype.name, None, np.nan, analytical, np.nan,
-                          np.array([x]), ("complex_float32",), None)
+                          np.array([x]), (problem,), None)
     points, evaluations = stencil(method, x, h, dtype)
     problems = []
     if points.size < evaluations:
@@ -286,7 +377,8 @@ def check_point(f, df, x: float, method: str, h: float, preset: CheckPreset,
 def check_target(target: Target, x: float, method: str, h: float, preset: CheckPreset,
                  dtype=np.float64) -> PointCheck:
     return check_point(target.f, target.df, x, method, h, preset, dtype,
-                       kinks=target.kinks, domain=target.domain)
+                       kinks=target.kinks, domain=target.domain,
+                       complex_ok=target.complex_step)
 
 
 def preset_checks(f, df, x: float, dtype=np.float64, *, kinks=(),
@@ -378,10 +470,11 @@ def _rises(err, best_err, right) -> bool:
     return bool(end > 100.0 * max(best_err, ERROR_FLOOR))
 
 
-def error_curves(f, df, x0: float, dtype=np.float64) -> ErrorCurves:
-    """derivs.step_error_curve for every method, clipped for a log axis, with slope guides."""
+def error_curves(f, df, x0: float, dtype=np.float64, methods=None) -> ErrorCurves:
+    """derivs.step_error_curve for every method (or those named), clipped for a log axis,
+    with slope guides."""
     with np.errstate(all="ignore"):  # huge x overflows; those errors show as gaps or the top
-        raw = step_error_curve(f, df, x0, dtype=dtype)
+        raw = step_error_curve(f, df, x0, methods=methods, dtype=dtype)
     h = raw.h
     curves = {}
     for name, err in raw.errors.items():
@@ -505,3 +598,336 @@ LOG_STEP_RESOLUTION = 0.1
 def slider_log10(h: float) -> float:
     """The step slider's position nearest to h."""
     return round(round(np.log10(h) / LOG_STEP_RESOLUTION) * LOG_STEP_RESOLUTION, 10)
+
+
+# --- Richardson: the tableau against the analytic derivative ---------------------------------
+
+
+def _error_against(values, exact: float):
+    """|values − exact| / |exact| (absolute where exact is 0), clipped to ERROR_FLOOR; NaN stays."""
+    scale = abs(exact) if exact != 0 else 1.0
+    err = np.abs(np.asarray(values, dtype=np.float64) - exact) / scale
+    return np.where(np.isnan(err), np.nan, np.clip(err, ERROR_FLOOR, ERROR_CEILING))
+
+
+@dataclass(frozen=True)
+class TableauView:
+    """``derivs.richardson_tableau`` at x, trimmed to the rows and columns it filled, with each
+    entry's error against the analytic derivative (what colours the lab's heatmap).
+
+    Row r is the central difference at steps[r]; column j its j-th extrapolation, whose
+    truncation error is of order h^(2j+2). The chosen entry (row, column) extrapolates the
+    differences at steps[row − column], …, steps[row] (``used_steps``).
+    """
+
+    x: float
+    exact: float
+    relative: bool  # False when the exact derivative is 0: absolute errors then
+    steps: np.ndarray  # (rows,)
+    tableau: np.ndarray  # (rows, columns), NaN above the diagonal
+    estimates: np.ndarray  # (rows, columns), the core's per-entry estimate, NaN where it has none
+    errors: np.ndarray  # (rows, columns), against exact, clipped to ERROR_FLOOR
+    row: int
+    column: int
+    value: float
+    estimate: float
+    evaluations: int
+
+    @property
+    def rel_error(self) -> float:
+        return float(relative_error(self.value, self.exact))
+
+    @property
+    def used_steps(self) -> np.ndarray:
+        return self.steps[self.row - self.column: self.row + 1]
+
+    @property
+    def covered(self) -> bool:
+        """The true error is within the estimate."""
+        return bool(abs(self.value - self.exact) <= self.estimate)
+
+    @property
+    def found(self) -> bool:
+        """False when no step gave a finite difference (|x| near the float64 limit)."""
+        return bool(self.steps.size and np.isfinite(self.value))
+
+
+@np.errstate(all="ignore")  # huge x overflows: shown as gaps and dashes
+def richardson_view(f, df, x: float, dtype=np.float64) -> TableauView:
+    with np.errstate(all="ignore"):
+        tab = richardson_tableau(f, float(x), dtype=dtype)
+        exact = float(np.asarray(df(np.array([float(x)])), dtype=np.float64)[0])
+    filled = np.isfinite(tab.tableau)
+    rows = int(np.max(np.flatnonzero(filled.any(axis=1)), initial=-1)) + 1
+    cols = int(np.max(np.flatnonzero(filled.any(axis=0)), initial=-1)) + 1
+    table = tab.tableau[:rows, :cols]
+    return TableauView(float(x), exact, exact != 0, tab.steps[:rows].copy(), table,
+                       tab.errors[:rows, :cols], _error_against(table, exact), tab.row,
+                       tab.column, tab.value, tab.estimate, tab.evaluations)
+
+
+# --- every method at its own default step, with its error estimate ---------------------------
+
+
+@dataclass(frozen=True)
+class MethodEstimate:
+    """One method at its default step at x: the value, its error estimate (``full_output``),
+    the true relative error, and whether the estimate covers the true error."""
+
+    method: str
+    h: float  # the default step; for an adaptive method, the largest step its probe found
+    value: float
+    estimate: float
+    rel_error: float
+    covered: bool
+
+
+@np.errstate(all="ignore")  # huge x overflows: shown as gaps and dashes
+def default_step_estimates(f, df, x: float, dtype=np.float64,
+                           tableau: TableauView | None = None,
+                           methods=None) -> dict[str, MethodEstimate]:
+    """Every fixed-step method (or those named) at its default step, then Richardson (its
+    numbers are the tableau's: pass the one already computed at x). The complex step only in
+    float64, as the core offers it."""
+    exact = float(np.asarray(df(np.array([float(x)])), dtype=np.float64)[0])
+    rows = {}
+    for name in methods or METHODS:
+        if name == "complex_step" and np.dtype(dtype) != np.float64:
+            continue
+        with np.errstate(all="ignore"):
+            h = float(METHODS[name].default_step(np.float64(x), dtype))
+            value, estimate = numeric_derivative(f, np.array([float(x)]), name, dtype=dtype,
+                                                 full_output=True)
+        rows[name] = _estimated(name, h, float(value[0]), float(estimate[0]), exact)
+    tab = tableau if tableau is not None else richardson_view(f, df, x, dtype)
+    rows["richardson"] = _estimated("richardson", float(tab.steps[0]) if tab.found else np.nan,
+                                    tab.value, tab.estimate, exact)
+    return rows
+
+
+def _estimated(name, h, value, estimate, exact) -> MethodEstimate:
+    with np.errstate(invalid="ignore"):
+        covered = bool(abs(value - exact) <= estimate)
+    return MethodEstimate(name, h, value, estimate, float(relative_error(value, exact)), covered)
+
+
+@np.errstate(all="ignore")  # huge x overflows: shown as gaps and dashes
+def estimate_bands(f, df, x0: float, methods, dtype=np.float64) -> dict[str, np.ndarray]:
+    """Each method's error estimate (``full_output``) at every step of the error-vs-h chart, on
+    the chart's scale (relative, or absolute where the exact derivative is 0), clipped to the
+    floor; NaN where the step is lost to rounding."""
+    hs = np.logspace(-16, 0, 161)  # the steps of derivs.step_error_curve
+    exact = float(np.asarray(df(np.array([float(x0)])), dtype=np.float64)[0])
+    scale = abs(exact) if exact != 0 else 1.0
+    bands = {}
+    for name in methods:
+        if name == "complex_step" and np.dtype(dtype) != np.float64:
+            continue
+        with np.errstate(all="ignore"):
+            _, est = numeric_derivative(f, np.full_like(hs, x0), name, h=hs, dtype=dtype,
+                                        full_output=True)
+        est = np.asarray(est, dtype=np.float64) / scale
+        bands[name] = np.where(np.isfinite(est), np.clip(est, ERROR_FLOOR, ERROR_CEILING), np.nan)
+    return bands
+
+
+# --- f′ beside f″ ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SecondView:
+    """f′ and f″ over a window around x, with central differences of f′ (what a
+    gradgradcheck compares f″ with), and the values at x."""
+
+    grid: np.ndarray
+    df: np.ndarray
+    d2f: np.ndarray
+    numerical: np.ndarray  # central differences of f′ at their default step
+    x: float
+    df_at: float
+    d2f_at: float
+    numerical_at: float
+    kinks: tuple[float, ...]  # inside the window
+
+    @property
+    def rel_error(self) -> float:
+        """f″ at x against the central difference of f′ there (the gradgradcheck's number)."""
+        return float(relative_error(self.d2f_at, self.numerical_at))
+
+
+@np.errstate(all="ignore")  # huge x overflows: shown as gaps and dashes
+def second_view(target: Target, x: float, samples: int = 301) -> SecondView:
+    """The target's own range, or a window of the same width centred on x when x is outside."""
+    lo, hi = target.x_range
+    if not lo <= x <= hi:
+        half = (hi - lo) / 2
+        lo, hi = x - half, x + half
+    grid = np.linspace(lo, hi, samples)
+    points = np.append(grid, x)
+    with np.errstate(all="ignore"):
+        df = np.asarray(target.df(points), dtype=np.float64)
+        d2f = np.asarray(target.d2f(points), dtype=np.float64)
+        numerical = np.asarray(numeric_derivative(target.df, points, "central"), dtype=np.float64)
+    kinks = tuple(k.at for k in target.kinks if lo <= k.at <= hi)
+    return SecondView(grid, df[:-1], d2f[:-1], numerical[:-1], float(x), float(df[-1]),
+                      float(d2f[-1]), float(numerical[-1]), kinks)
+
+
+# --- random-direction checks -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DirectionSubject:
+    """A function Rⁿ → Rᵐ with its hand-written Jacobian, checked along random directions.
+
+    inputs names each coordinate of x (for the planted entry); outputs each output.
+    """
+
+    name: str
+    f: Callable
+    jacobian: Callable  # x -> (m, n), or (n,) for a scalar f
+    x: np.ndarray
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+
+
+_DIR_Y = np.array([0.5, -1.0])  # MSE targets of the 2-input loss (ŷ moves)
+_DIR_YHAT = np.array([1.2, -0.4])
+_NET_X = np.array([[0.5, -1.0], [1.0, 2.0], [-1.5, 0.3], [0.2, 0.8]])
+_NET_LABELS = np.array([0, 1, 1, 0])
+_NET = MLP((2, 3, 2), activation="tanh", loss="softmax_cross_entropy", seed=0)
+
+
+def _net_with(theta) -> MLP:
+    """A copy of the lab's network with its parameters read from the flat vector theta."""
+    net, at = _NET.copy(), 0
+    for name, p in net.params.items():
+        net.params[name] = np.asarray(theta[at: at + p.size], dtype=np.float64).reshape(p.shape)
+        at += p.size
+    return net
+
+
+def mlp_loss(theta) -> float:
+    """The network's mean loss on its four examples, as a function of all its parameters."""
+    return _net_with(theta).loss(_NET_X, _NET_LABELS)
+
+
+def mlp_gradient(theta) -> np.ndarray:
+    """Backprop's gradient of ``mlp_loss``, flattened in the same order."""
+    grads = _net_with(theta).gradients(_NET_X, _NET_LABELS)
+    return np.concatenate([g.ravel() for g in grads.values()])
+
+
+def _param_names(net: MLP) -> tuple[str, ...]:
+    return tuple(f"{name}[{','.join(str(i + 1) for i in idx)}]"
+                 for name, p in net.params.items() for idx in np.ndindex(p.shape))
+
+
+DIRECTION_SUBJECTS: dict[str, DirectionSubject] = {
+    s.name: s
+    for s in (
+        DirectionSubject("softmax", softmax, softmax_jacobian, _LOGITS.copy(),
+                         tuple(f"z{_sub(j)}" for j in range(3)),
+                         tuple(f"s{_sub(i)}" for i in range(3))),
+        DirectionSubject("loss", partial(LOSSES["mse"].value, _DIR_Y),
+                         partial(LOSSES["mse"].grad, _DIR_Y), _DIR_YHAT.copy(),
+                         ("ŷ₁", "ŷ₂"), ("L",)),
+        DirectionSubject("mlp", mlp_loss, mlp_gradient,
+                         np.concatenate([p.ravel() for p in _NET.params.values()]),
+                         _param_names(_NET), ("L",)),
+    )
+}
+#: The seeds the lab's seed slider offers, and over which it counts passes.
+DIRECTION_SEEDS = range(100)
+
+
+@dataclass(frozen=True)
+class Planted:
+    """The entry of the Jacobian the lab flips: its index (output, input) and both values."""
+
+    index: tuple[int, int]
+    right: float
+    wrong: float
+
+
+def plant(jac) -> tuple[np.ndarray, Planted]:
+    """The Jacobian (m, n) with its largest entry's sign flipped (a sign slipped by hand)."""
+    jac = np.atleast_2d(np.asarray(jac, dtype=np.float64))
+    index = np.unravel_index(int(np.argmax(np.abs(jac))), jac.shape)
+    wrong = jac.copy()
+    wrong[index] = -jac[index]
+    return wrong, Planted((int(index[0]), int(index[1])), float(jac[index]), float(wrong[index]))
+
+
+def subject_jacobian(subject: DirectionSubject, planted: bool):
+    """(the Jacobian (m, n) under test, the planted entry or None)."""
+    jac = np.atleast_2d(np.asarray(subject.jacobian(subject.x), dtype=np.float64))
+    return plant(jac) if planted else (jac, None)
+
+
+@lru_cache(maxsize=8)
+def seeds_passed(name: str, planted: bool) -> int:
+    """Of DIRECTION_SEEDS, how many pass with one direction each (cached: it is fixed data)."""
+    subject = DIRECTION_SUBJECTS[name]
+    jac, _ = subject_jacobian(subject, planted)
+    return sum(directional_check(subject.f, jac, subject.x, seed=s).passed
+               for s in DIRECTION_SEEDS)
+
+
+@dataclass(frozen=True)
+class DirectionView:
+    subject: DirectionSubject
+    check: DirectionalCheck
+    planted: Planted | None
+    seeds_passed: int  # with one direction per seed, over DIRECTION_SEEDS
+    seeds: int
+
+
+def direction_view(name: str, seed: int, n_directions: int, planted: bool) -> DirectionView:
+    """``derivs.directional_check`` of the subject's Jacobian (one entry flipped if planted)."""
+    subject = DIRECTION_SUBJECTS[name]
+    jac, where = subject_jacobian(subject, planted)
+    check = directional_check(subject.f, jac, subject.x, seed=int(seed),
+                              n_directions=int(n_directions))
+    return DirectionView(subject, check, where, seeds_passed(name, planted), len(DIRECTION_SEEDS))
+
+
+@dataclass(frozen=True)
+class DirectionGeometry:
+    """A 2-input f around x: its values on a grid, the first direction u, the probes x ± h·u
+    (drawn at x ± reach·u: h itself is far below what a chart can show), and the gradient
+    under test beside the true one (the planted entry tilts it off the contours' normal)."""
+
+    gx: np.ndarray
+    gy: np.ndarray
+    values: np.ndarray  # (len(gy), len(gx))
+    x: np.ndarray
+    u: np.ndarray
+    h: float
+    reach: float
+    gradient: np.ndarray  # under test (planted or not)
+    true_gradient: np.ndarray
+
+
+@lru_cache(maxsize=4)
+def _grid_values(name: str, half: float, samples: int):
+    subject = DIRECTION_SUBJECTS[name]
+    gx = np.linspace(subject.x[0] - half, subject.x[0] + half, samples)
+    gy = np.linspace(subject.x[1] - half, subject.x[1] + half, samples)
+    values = np.array([[float(subject.f(np.array([a, b]))) for a in gx] for b in gy])
+    return gx, gy, values
+
+
+def direction_geometry(view: DirectionView, half: float = 1.5,
+                       samples: int = 41) -> DirectionGeometry | None:
+    """The picture of the check for a subject with 2 inputs and 1 output, else None."""
+    subject = view.subject
+    if subject.x.size != 2 or len(subject.outputs) != 1:
+        return None
+    gx, gy, values = _grid_values(subject.name, half, samples)
+    true_gradient = np.asarray(subject.jacobian(subject.x), dtype=np.float64).ravel()
+    gradient = true_gradient.copy()
+    if view.planted is not None:
+        gradient[view.planted.index[1]] = view.planted.wrong
+    return DirectionGeometry(gx, gy, values, subject.x, view.check.u[0], view.check.h,
+                             half / 2, gradient, true_gradient)
