@@ -173,8 +173,9 @@ def _question(q: Question, linked: bool, shown_by_link: bool) -> None:
             _answer(q, answer(q.id), committed)
         if committed is not None:
             st.button(ui.tr("q.reset"), key=f"q_{q.id}_reset", on_click=_reset, args=(q.id,))
-        st.caption(f"{ui.tr('q.share')} `{share_link(q)}`")  # text, not st.code: the pages'
-        # code blocks are the source they run
+        # text, not st.code (the pages' code blocks are the source they run), and not a caption:
+        # a caption fades inline code below 4.5:1
+        st.markdown(f"{ui.tr('q.share')} `{share_link(q)}`")
 
 
 def _committed(q: Question, committed: str, correct: str) -> None:

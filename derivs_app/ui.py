@@ -82,6 +82,8 @@ _STYLE = """<style>
 .stCode .token.string { color: #1a6e35; }
 .stCode .token.number, .stCode .token.boolean { color: #9c4a00; }
 .stCode .token.comment { color: #4f5560; }
+[data-testid=stCaptionContainer] code { color: #1a6e35 !important; }
+@media (min-width: 641px) { [data-testid=stMarkdownContainer] .katex-display { overflow: visible !important; } }
 @media (max-width: 640px) { [data-testid=stMarkdownContainer] table { display: block; max-width: 100%; overflow-x: auto;
   background: linear-gradient(to right, #fff 30%, rgba(255,255,255,0)) left / 2rem 100% no-repeat local,
     linear-gradient(to left, #fff 30%, rgba(255,255,255,0)) right / 2rem 100% no-repeat local,

@@ -450,7 +450,7 @@ def test_a_link_opens_its_question_first_with_the_answer_hidden(qid):
     assert all(not open_ for _, open_ in found[1:])
     assert t("q.linked") in [c.value for c in at.caption]
     assert_hidden(at, qid, "en")
-    links = [c.value for c in at.caption if c.value.startswith(t("q.share"))]
+    links = [m.value for m in at.markdown if m.value.startswith(t("q.share"))]
     assert links[0].endswith(f"{page}?q={qid}`") and links[0].count("reveal") == 1  # the hint
 
 
