@@ -98,14 +98,18 @@ def data_rows(fig) -> list[dict]:
     for trace in fig.data:
         if trace.type == "heatmap":
             z = np.asarray(trace.z, dtype=float)
-            if z.ndim == 2:  # one column per matrix column: narrow cells, nothing to scroll
-                rows += [{"series": _plain(trace.name), "row": i + 1,
-                          **{str(j + 1): _num(v) for j, v in enumerate(r)}}
-                         for i, r in enumerate(z)]
+            if z.ndim == 2:  # one column per matrix column (sampled past TABLE_ROWS)
+                pick_i = np.unique(np.linspace(0, z.shape[0] - 1, min(TABLE_ROWS, z.shape[0])).astype(int))
+                pick_j = np.unique(np.linspace(0, z.shape[1] - 1, min(TABLE_ROWS, z.shape[1])).astype(int))
+                rows += [{"series": _plain(trace.name), "row": int(i) + 1,
+                          **{f"col {j + 1}": _num(z[i, j]) for j in pick_j}} for i in pick_i]
         elif trace.type in ("scatter", "bar") and (_named(trace) or trace.type == "bar"):
             x, y = _values(trace.x), _values(trace.y)
             if x.size != y.size or not x.size:
                 continue
             pick = np.unique(np.linspace(0, x.size - 1, min(TABLE_ROWS, x.size)).astype(int))
-            rows += [{"series": trace.name or "", "x": _num(x[i]), "y": _num(y[i])} for i in pick]
-    return rows
+            rows += [{"series": _plain(trace.name), "x": _num(x[i]), "y": _num(y[i])}
+                     for i in pick]
+    # one table, one header: every row gets every column (a heatmap beside a scatter)
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    return [{key: row.get(key, "") for key in columns} for row in rows]

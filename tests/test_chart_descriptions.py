@@ -47,3 +47,14 @@ def test_a_softmax_chart_description_changes_with_the_logits():
     at.slider(key="smx_z0").set_value(6.0).run()
     after = [c.proto.alt for c in at.get("plotly_chart")]
     assert before != after
+
+
+@pytest.mark.parametrize(("page", "key"), [("backprop_train", "bpt_regions"),
+                                           ("softmax", "smx_jacobian_chart"),
+                                           ("activations", "act_fig")])
+def test_show_the_data_renders_for_heatmaps_and_curves_alike(page, key):
+    """A heatmap beside a scatter once broke the table (rows with different columns)."""
+    at = open_page(page, **{f"{key}_data": "true"})
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    tables = [m.value for m in at.markdown if m.value.startswith("| series")]
+    assert tables, "the data table is shown"
