@@ -89,8 +89,11 @@ def full_screenshot(page, name: str) -> Path:
 
 
 def assert_no_exception(page) -> None:
+    """No exception element, and no apology (ui.guarded's stand-in for one)."""
     exceptions = page.locator("[data-testid=stException]")
     assert exceptions.count() == 0, exceptions.first.inner_text()
+    apologies = page.locator("[data-testid=stAlert]", has_text="error id")
+    assert apologies.count() == 0, apologies.first.inner_text()
 
 
 def slider(key: str) -> str:
