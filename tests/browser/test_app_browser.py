@@ -92,7 +92,7 @@ def assert_no_exception(page) -> None:
     """No exception element, and no apology (ui.guarded's stand-in for one)."""
     exceptions = page.locator("[data-testid=stException]")
     assert exceptions.count() == 0, exceptions.first.inner_text()
-    apologies = page.locator("[data-testid=stAlert]", has_text="error id")
+    apologies = page.locator("[data-testid=stAlert]", has_text=re.compile("error id|错误编号"))
     assert apologies.count() == 0, apologies.first.inner_text()
 
 
