@@ -49,3 +49,38 @@ def test_every_chart_is_a_described_figure_and_toolbars_add_one_tab_stop(page, a
     assert "f′ peaks at" in labelled.first.get_attribute("aria-label")
     buttons = page.locator(".modebar-btn").count()
     assert buttons <= charts  # the PNG download alone, not eight buttons a chart
+
+
+@pytest.mark.parametrize("url_path", ["activations", "softmax", "losses", "gradcheck"])
+def test_presenter_mode_puts_the_key_chart_on_the_first_screen(browser, app_url, url_path):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        page = context.new_page()
+        page.goto(f"{app_url}/{url_path}?present=true", wait_until="domcontentloaded")
+        wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
+        page.wait_for_selector(".js-plotly-plot", timeout=LOAD_TIMEOUT)
+        top = page.evaluate("() => document.querySelector('.js-plotly-plot')"
+                            ".getBoundingClientRect().top")
+        assert top < 720, f"{url_path}: the first chart starts at y = {top:.0f}"
+        assert page.locator("[data-testid=stSidebar][aria-expanded=false]").count() or \
+            not page.locator("[data-testid=stSidebar]").is_visible()
+        assert_no_exception(page)
+    finally:
+        context.close()
+
+
+def test_no_table_cell_wraps_inside_a_number_on_a_phone(browser, app_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{app_url}/gradcheck", wait_until="domcontentloaded")
+        wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
+        cells = page.locator("[data-testid=stMarkdownContainer] td")
+        assert cells.count() > 5
+        styles = cells.evaluate_all("(tds) => tds.map((td) => getComputedStyle(td).whiteSpace)")
+        assert set(styles) == {"nowrap"}
+        heights = cells.evaluate_all("(tds) => tds.map((td) => td.getBoundingClientRect().height)")
+        assert max(heights) < 2.2 * min(heights)  # one line each, none broken in two
+    finally:
+        context.close()
