@@ -1,15 +1,17 @@
 """Your own function: type f(x), get f′ from sympy, plot both, check a derivative by hand.
 
 The one page where a stranger's text reaches the server (also through a shared link): it only
-ever goes to derivs.expression.parse_expression, here or in the sandbox's worker process.
+ever goes to derivs.expression.parse_expression, here or in the sandbox's worker process, and
+the symbolic work is shared fairly between sessions (this session's id goes with each job).
 """
 
 from functools import partial
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from derivs.expression import FUNCTIONS, ExpressionError, parse_expression
+from derivs.expression import FUNCTIONS, ExpressionError
 from derivs.sandbox import warm_up
 from derivs_app import figures, predict, ui
 from derivs_app.formatting import digits
@@ -27,8 +29,10 @@ from derivs_app.views.playground import (
     check_derivative,
     compiled,
     curves,
+    explanation,
     fenced,
     formula_latex,
+    parse_formula,
     plain_markdown,
     probe,
     refusal_kind,
@@ -41,6 +45,12 @@ _num = partial(digits, significant=10)
 _short = partial(digits, significant=4)
 
 
+def _session() -> str | None:
+    """This browser session's id: the sandbox shares its workers fairly between sessions."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return ctx.session_id if ctx is not None else None
+
+
 def _where(spans, limit: int = 4) -> str:
     """'x = 0' or '−5 ≤ x ≤ 0' for each span, the first few of them."""
     parts = [ui.tr("fn.where_point", x=_short(a)) if a == b
@@ -50,26 +60,34 @@ def _where(spans, limit: int = 4) -> str:
     return ", ".join(parts)
 
 
-def _show_refusal(heading_key: str, error: Exception, text: str,
-                  timeout_key: str = "fn.timeout") -> None:
-    """A translated heading, then the core's English message with its markdown escaped (it
-    quotes the user's text), and the text with a caret under the column in a code block."""
-    if isinstance(error, ExpressionError):
-        kind = refusal_kind(error)
-        detail = str(error)
-        caret = caret_excerpt(text, error.column)
-    else:  # a failure in the worker that is not a refusal: its first line, not a traceback
-        kind, detail, caret = "limit", (str(error).splitlines() or [repr(error)])[0], None
+def _detail(error: ExpressionError) -> str:
+    """The refusal in the page's language where the app words it itself, else the library's
+    English under "The parser says:"; markdown-escaped either way (it quotes the user)."""
+    own = explanation(error)
+    if own is not None:
+        key, values = own
+        return ui.tr(key, **values)
+    return ui.tr("fn.parser_says") + " " + plain_markdown(str(error))
+
+
+def _show_refusal(heading_key: str, error: ExpressionError, text: str, *,
+                  timeout_key: str = "fn.timeout", busy_key: str = "fn.busy") -> None:
+    """A translated heading, then what is wrong, and the text with a caret under the column
+    in a code block. Timeouts and a busy server have their own words."""
+    kind = refusal_kind(error)
     if kind == "timeout":
         st.warning(ui.tr(timeout_key, seconds=f"{SYMBOLIC_TIMEOUT:g}"), icon=":material/timer:")
         return
-    body = plain_markdown(detail) + (f"\n\n{fenced(caret)}" if caret else "")
+    if kind == "busy":
+        st.warning(ui.tr(busy_key), icon=":material/hourglass_top:")
+        return
+    caret = caret_excerpt(text, error.column)
+    body = _detail(error) + (f"\n\n{fenced(caret)}" if caret else "")
+    heading = ui.tr(heading_key, mb=f"{SYMBOLIC_MEMORY_MB:g}", seconds=f"{SYMBOLIC_TIMEOUT:g}")
     if kind == "limit":
-        st.warning(ui.tr(heading_key, mb=f"{SYMBOLIC_MEMORY_MB:g}",
-                         seconds=f"{SYMBOLIC_TIMEOUT:g}") + "\n\n" + body,
-                   icon=":material/memory:")
+        st.warning(heading + "\n\n" + body, icon=":material/memory:")
     else:
-        st.error(ui.tr(heading_key) + "\n\n" + body, icon=":material/block:")
+        st.error(heading + "\n\n" + body, icon=":material/block:")
 
 
 def _evaluable(expr, heading_key: str, text: str) -> bool:
@@ -102,11 +120,12 @@ def _formula_input() -> str:
 
 
 def _symbolic(text: str):
-    """sympy's f′ (in the worker) shown in LaTeX; None, with the reason shown, if a limit trips."""
+    """sympy's f′ (in the worker) shown in LaTeX; None, with the reason shown, if it fails."""
     try:
-        analysis = analyse_formula(text)
-    except (ExpressionError, RuntimeError) as error:
-        _show_refusal("fn.limit", error, text)
+        analysis = analyse_formula(text, _session())
+    except ExpressionError as error:
+        kind = refusal_kind(error)
+        _show_refusal("fn.limit" if kind == "limit" else "fn.df_refused", error, text)
         return None
     st.markdown(ui.tr("fn.read_as"))
     ui.latex(f"f(x) = {analysis.f_latex}")
@@ -132,20 +151,44 @@ def _controls():
 
 
 def _plot_section(plotted, at) -> None:
-    fig = figures.function_figure(
+    probe_df = at.df if plotted.df is not None and at.kink is None else at.numerical
+    fig = figures.function_kinks_figure(
         plotted.x, plotted.f, plotted.df, plotted.numerical,
         f_name=ui.tr("fn.f"), df_name=ui.tr("fn.df"), numerical_name=ui.tr("fn.numerical"),
         undefined=plotted.undefined, undefined_name=ui.tr("fn.undefined_name"),
-        probe=(at.x0, at.f, at.df if plotted.df is not None else at.numerical),
+        probe=(at.x0, at.f, np.nan if at.kink is not None else probe_df),
         f_range=plotted.f_range, df_range=plotted.df_range,
+        overflow=plotted.overflow + plotted.beyond, overflow_name=ui.tr("fn.overflow_name"),
+        kinks=[(k.at, k.left, k.right, k.value) for k in plotted.kinks],
+        kink_name=ui.tr("fn.kink_name"), limit_name=ui.tr("fn.kink_limit"),
+        value_name=ui.tr("fn.kink_value"),
     )
     ui.chart(fig, key="fn_chart")
     if plotted.undefined:
         st.info(ui.tr("fn.undefined_note", where=_where(plotted.undefined)),
                 icon=":material/block:")
+    if plotted.overflow:
+        note = ui.tr("fn.overflow_note", where=_where(plotted.overflow))
+        if plotted.stable:
+            note += " " + ui.tr("fn.stable_hint", form=plain_markdown(plotted.stable))
+        st.info(note, icon=":material/trending_up:")
+    if plotted.beyond:
+        st.info(ui.tr("fn.beyond_note", where=_where(plotted.beyond)),
+                icon=":material/trending_up:")
+    if plotted.kinks:
+        slopes = "; ".join(ui.tr("fn.kink_slopes", x=_short(k.at), left=_short(k.left),
+                                 right=_short(k.right)) for k in plotted.kinks[:4])
+        st.info(ui.tr("fn.kink_note", where=_where([(k.at, k.at) for k in plotted.kinks]),
+                      slopes=slopes), icon=":material/call_split:")
+    if plotted.jumps:
+        st.info(ui.tr("fn.jumps_note", where=", ".join(_short(j) for j in plotted.jumps[:6])),
+                icon=":material/call_split:")
     if plotted.df_undefined:
         st.info(ui.tr("fn.df_undefined_note", where=_where(plotted.df_undefined)),
                 icon=":material/call_split:")
+    if plotted.df_overflow:
+        st.info(ui.tr("fn.df_overflow_note", where=_where(plotted.df_overflow)),
+                icon=":material/trending_up:")
     if plotted.cuts:
         st.info(ui.tr("fn.cuts_note", where=", ".join(_short(c) for c in plotted.cuts[:6])),
                 icon=":material/vertical_align_center:")
@@ -158,7 +201,11 @@ def _plot_section(plotted, at) -> None:
 def _probe_section(at, symbolic: bool) -> None:
     st.subheader(ui.tr("fn.probe_title", x0=f"{at.x0:g}"))
     if not np.isfinite(at.f):
-        st.info(ui.tr("fn.probe_undefined", x0=f"{at.x0:g}"), icon=":material/block:")
+        if at.overflow:
+            st.info(ui.tr("fn.probe_overflow", x0=f"{at.x0:g}", value=_num(at.f_extended)),
+                    icon=":material/trending_up:")
+        else:
+            st.info(ui.tr("fn.probe_undefined", x0=f"{at.x0:g}"), icon=":material/block:")
         return
     cols = st.columns(4)
     readouts = [("fn.probe_f", at.f), ("fn.probe_num", at.numerical)]
@@ -167,6 +214,14 @@ def _probe_section(at, symbolic: bool) -> None:
     for col, (label, value) in zip(cols, readouts, strict=False):
         col.caption(ui.tr(label))
         col.markdown(f"##### {_num(value)}")
+    if at.kink is not None:
+        cols[3].caption(ui.tr("common.rel_error"))
+        cols[3].markdown("—")
+        value = _num(at.kink.value) if symbolic and np.isfinite(at.kink.value) else "—"
+        st.warning(ui.tr("fn.probe_kink", x0=f"{at.x0:g}", left=_num(at.kink.left),
+                         right=_num(at.kink.right), value=value, numerical=_num(at.numerical)),
+                   icon=":material/call_split:")
+        return
     if symbolic:
         cols[3].caption(ui.tr("common.rel_error"))
         if np.isfinite(at.rel_error):
@@ -174,6 +229,9 @@ def _probe_section(at, symbolic: bool) -> None:
         else:
             cols[3].markdown("—")
             st.caption(ui.tr("fn.probe_no_rel"))
+    if at.near_kink is not None:
+        st.warning(ui.tr("fn.probe_near_kink", at=_short(at.near_kink)),
+                   icon=":material/call_split:")
 
 
 # --- check my derivative -----------------------------------------------------------------------
@@ -182,16 +240,17 @@ def _probe_section(at, symbolic: bool) -> None:
 def _read_mine(text: str):
     """The learner's f′ parsed (and shown as read), or None with the reason shown."""
     try:
-        mine = parse_expression(text)
+        mine = parse_formula(text)
     except ExpressionError as error:
         _show_refusal("fn.mine_refused", error, text)
         return None
     if not _evaluable(mine, "fn.mine_refused", text):
         return None
     try:
-        latex = formula_latex(text)
-    except ExpressionError as error:  # only a sandbox limit can trip here: the text parsed
-        _show_refusal("fn.mine_limit", error, text, timeout_key="fn.mine_timeout")
+        latex = formula_latex(text, _session())
+    except ExpressionError as error:  # only the sandbox can say no here: the text parsed
+        _show_refusal("fn.mine_limit", error, text, timeout_key="fn.mine_timeout",
+                      busy_key="fn.mine_busy")
     else:
         st.caption(ui.tr("fn.mine_read_as"))
         ui.latex(f"f'(x) = {latex}")
@@ -215,7 +274,7 @@ def _verdict(result, lo: float, hi: float) -> None:
         st.info(ui.tr("fn.check_kinks", count=len(result.kinks)), icon=":material/call_split:")
 
 
-@st.fragment
+@ui.fragment
 def _check_section(f_expr, df_expr, plotted, lo: float, hi: float) -> None:
     """Typing an f′ reruns only this part."""
     st.header(ui.tr("fn.check_title"))
@@ -254,7 +313,7 @@ def render() -> None:
     text = _formula_input()
     st.caption(ui.tr("fn.safety", seconds=f"{SYMBOLIC_TIMEOUT:g}", mb=f"{SYMBOLIC_MEMORY_MB:g}"))
     try:
-        f_expr = parse_expression(text)
+        f_expr = parse_formula(text)
     except ExpressionError as error:
         _show_refusal("fn.refused", error, text)
         return
@@ -267,7 +326,7 @@ def render() -> None:
         st.warning(ui.tr("fn.bad_range", lo=f"{lo:g}", hi=f"{hi:g}"), icon=":material/warning:")
         return
     plotted = curves(f_expr, df_expr, lo, hi)
-    at = probe(f_expr, df_expr, x0)
+    at = probe(f_expr, df_expr, x0, plotted.kinks)
     _plot_section(plotted, at)
     _probe_section(at, symbolic=df_expr is not None)
     _check_section(f_expr, df_expr, plotted, lo, hi)

@@ -76,7 +76,10 @@ def test_where_f_is_defined_but_f_prime_is_not():
     assert jump.df_undefined == ((0.0, 0.0),)
     at_zero = jump.x == 0
     assert np.isnan(jump.numerical[at_zero]).all(), "2/(2h) at a jump is no slope"
-    assert (jump.numerical[~at_zero] == 0).all()
+    assert (jump.numerical[~at_zero & ~jump.is_cut] == 0).all()
+    # f itself jumps at 0: the line is cut either side of the point, not drawn vertical
+    assert jump.jumps == (0.0,) and jump.is_cut.sum() == 2 and not jump.kinks
+    assert np.isnan(jump.f[jump.is_cut]).all()
 
 
 def test_without_a_symbolic_derivative_the_numerical_one_remains():
@@ -178,3 +181,94 @@ def test_refusal_kinds():
     assert refusal_kind(ExpressionError("no")) == "refused"
     assert refusal_kind(SymbolicLimitError("memory")) == "limit"
     assert refusal_kind(SymbolicTimeout("slow")) == "timeout"
+
+
+# --- kinks: f′ has no value there, and says both one-sided slopes -----------------------------
+
+KINKED = [
+    # (text, range, kink, left, right, what sympy's f′ gives there)
+    ("abs(x)", (-5, 5), 0.0, -1.0, 1.0, 0.0),
+    ("relu(x)", (-5, 5), 0.0, 0.0, 1.0, 0.0),
+    ("max(x, 0)", (-5, 5), 0.0, 0.0, 1.0, 0.0),
+    ("relu(x)", (-4, 5), 0.0, 0.0, 1.0, 0.0),  # between grid points
+    ("abs(x - 1/3)", (-5, 5), 1 / 3, -1.0, 1.0, 0.0),
+    ("sqrt(x^2)", (-4, 5), 0.0, -1.0, 1.0, math.nan),  # x/sqrt(x²) is 0/0 there
+    ("max(x^2, 2*x)", (-1, 3), 2.0, 2.0, 4.0, 2.0),
+]
+
+
+@pytest.mark.parametrize("text, span, at, left, right, value", KINKED,
+                         ids=[f"{row[0]} on {row[1]}" for row in KINKED])
+def test_kinks_are_found_with_both_one_sided_slopes(text, span, at, left, right, value):
+    c = curves(*formula(text), *span)
+    found = [k for k in c.kinks if abs(k.at - at) < 1e-9]
+    assert len(found) == 1, c.kinks
+    (k,) = found
+    assert k.left == pytest.approx(left, abs=1e-6) and k.right == pytest.approx(right, abs=1e-6)
+    assert (math.isnan(k.value) and math.isnan(value)) or k.value == pytest.approx(value)
+    assert c.df_undefined == ()  # a kink is said as such, not as "undefined"
+    # f′ is drawn with a gap there: its one-sided limits, a NaN, no segment joining them
+    i = int(np.flatnonzero((c.x == k.at) & np.isnan(c.df))[0])
+    assert c.df[i - 1] == pytest.approx(k.left) and c.df[i + 1] == pytest.approx(k.right)
+    assert np.isfinite(c.f[i]), "f itself is continuous there: drawn through the kink"
+    finite = np.isfinite(c.df)
+    steps = np.abs(np.diff(c.df))[finite[:-1] & finite[1:]]
+    assert steps.max() < 0.2 * abs(right - left), "no near-vertical segment in f′"
+
+
+@pytest.mark.parametrize("text", ["x^3", "sin(50*x)", "tanh(1000*x)", "1/x", "tan(x)",
+                                  "exp(x)", "sqrt(x)", "log(x)", "x*erf(x)", "cbrt(x)"])
+def test_smooth_formulas_have_no_kinks(text):
+    for span in [(-5, 5), (-4, 5), (-1000, 1000)]:
+        assert curves(*formula(text), *span).kinks == (), (text, span)
+
+
+@pytest.mark.parametrize("text, left, right", [("abs(x)", -1, 1), ("relu(x)", 0, 1),
+                                               ("max(x,0)", 0, 1)])
+def test_the_probe_on_a_kink_gives_both_slopes_and_no_verdict(text, left, right):
+    at = probe(*formula(text), 0.0)
+    assert at.kink is not None
+    assert (at.kink.left, at.kink.right) == (left, right)
+    assert math.isnan(at.rel_error), "no 'good' or 'wrong': f′(0) does not exist"
+    assert at.numerical == pytest.approx((left + right) / 2)  # the central difference averages
+    near = probe(*formula(text), 1e-7, kinks=curves(*formula(text), -5, 5).kinks)
+    assert near.kink is None and near.near_kink == 0.0
+
+
+def test_a_jump_of_f_between_grid_points_is_cut_not_drawn():
+    c = curves(*formula("heaviside(x - 1/3)"), -5, 5)
+    assert c.jumps == (pytest.approx(1 / 3),) and c.kinks == ()
+    (gap,) = np.flatnonzero(c.is_cut)
+    assert np.isnan(c.f[gap]) and c.f[gap - 1] == 0 and c.f[gap + 1] == 1
+
+
+# --- float64 overflow is not "no value" --------------------------------------------------------
+
+
+def test_the_overflowing_logistic_is_finite_and_gets_a_stable_form():
+    c = curves(*formula("exp(x)/(1+exp(x))"), -1000, 1000)
+    assert c.undefined == (), "float64 overflows there; the function has a value"
+    assert c.overflow == ((710.0, 1000.0),) and c.beyond == ()
+    assert c.df_undefined == (), "no kink, jump or vertical tangent: inf/inf"
+    assert c.df_overflow == ((355.0, 1000.0),)
+    assert c.stable == "sigmoid(x)"
+    # the auto-zoom keeps f′'s real peak (0.25 at 0) on screen
+    assert c.df_range is None or c.df_range[1] >= 0.25
+    assert np.nanmax(c.df) == pytest.approx(0.25)
+
+
+def test_a_value_beyond_float64_is_said_as_such():
+    c = curves(*formula("exp(x)"), -1000, 1000)
+    assert c.undefined == () and c.overflow == () and c.beyond == ((710.0, 1000.0),)
+    assert c.stable is None
+
+
+def test_display_range_never_crops_a_real_extremum():
+    x = np.linspace(-1000, 1000, 801)
+    with np.errstate(over="ignore"):
+        bump = 0.25 / np.cosh(x / 2) ** 2  # σ′: a few grid points near 0, zero elsewhere
+    assert display_range(bump) is None or display_range(bump)[1] >= 0.25
+    with np.errstate(divide="ignore"):
+        pole = 1 / x**2  # the blow-up next to the gap is still cropped
+    low, high = display_range(pole)
+    assert high < 1.0

@@ -5,6 +5,7 @@ import builtins
 import math
 import os
 import sys
+import threading
 import time
 import warnings
 
@@ -350,11 +351,15 @@ def test_to_numpy_refuses_expressions_not_from_the_parser():
     for expr in [
         sympy.Function("f")(X),
         sympy.gamma(X),
-        sympy.Symbol("__import__('os')") * X,
         X + sympy.I,
+        sympy.Piecewise((X, X > 0), (0, True)),
     ]:
         with pytest.raises(ExpressionError):
             to_numpy(expr)
+    # No source code is generated, so a symbol's name is only a name: a parameter.
+    odd = to_numpy(sympy.Symbol("__import__('os')") * X)
+    assert odd.params == ("__import__('os')",)
+    assert odd(np.array([2.0]), **{"__import__('os')": 3.0}) == 6.0
 
 
 def test_compare_accepts_a_correct_derivative_in_another_form():
@@ -508,3 +513,255 @@ def test_sandbox_caps_memory():
     with pytest.raises(SymbolicLimitError, match="memory"):
         run_limited(bytearray, 4 << 30, memory_mb=256)
     assert run_limited(parse_expression, "x") == X
+
+
+# --- student slips: refused with what to write instead -----------------------------------------
+
+SLIPS = [
+    # (text, code, fix)
+    ("3x^2", "implicit_multiplication", "3*x"),
+    ("2(x+1)", "implicit_multiplication", "2*(x+1)"),
+    ("x(x+1)", "implicit_multiplication", "x*(x+1)"),
+    ("(x+1)(x-1)", "implicit_multiplication", "(x+1)*(x-1)"),
+    ("e^2x", "implicit_multiplication", "2*x"),
+    ("ln", "bare_function", "ln(x)"),
+    ("ln x", "function_brackets", "ln(x)"),
+    ("sinx", "function_brackets", "sin(x)"),
+    ("sin^2(x)", "function_power", "sin(x)^2"),
+    ("|x|", "abs_bars", "abs(x)"),
+    ("x>0", "comparison", "heaviside(x)"),
+    ("(x>0)", "comparison", "heaviside(x)"),
+    ("x < 1", "comparison", "heaviside(1 - x)"),
+    ("1 if x>0 else 0", "conditional", "heaviside(x)"),
+    ("x if x>0 else 0", "conditional", "relu(x)"),
+    ("x if x > 0 else -x", "conditional", "abs(x)"),
+    ("x²", "unicode_symbol", "^2"),
+    ("2·x", "unicode_symbol", "*"),
+    ("x # any text", "comment", None),
+    ("0x1F", "number_base", None),
+]
+
+
+@pytest.mark.parametrize("text, code, fix", SLIPS, ids=[row[0] for row in SLIPS])
+def test_slips_say_what_to_write_instead(text, code, fix):
+    with pytest.raises(ExpressionError) as info:
+        parse_expression(text)
+    error = info.value
+    assert error.code == code, str(error)
+    if fix is not None:
+        assert error.params["fix"] == fix
+        assert f"write {fix}" in str(error) or f"{fix} " in str(error)
+    assert error.column is not None
+    assert "is not allowed" not in str(error) or code in ("comparison", "conditional", "comment")
+
+
+def test_e_to_the_x_is_exp_and_grammar_of_the_comparison_message():
+    assert parse_expression("e^x").doit() == sympy.exp(X)
+    with pytest.raises(ExpressionError) as info:
+        parse_expression("(x>0)")
+    assert "comparisons (<, >, ==, ...) are not allowed" in str(info.value)
+
+
+def test_a_refusal_keeps_its_code_and_params_through_pickle():
+    import pickle
+
+    with pytest.raises(ExpressionError) as info:
+        parse_expression("3x")
+    back = pickle.loads(pickle.dumps(info.value))
+    assert (back.code, back.params, back.column, str(back)) == (
+        "implicit_multiplication", {"fix": "3*x", "found": "3x"}, 1, str(info.value))
+
+
+# --- nested powers, constants, numerics --------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["(x**100+0)**100", "((x^10+1)^10+x)^2", "(exp(x^50)+1)^3",
+                                  "x*((x-x+999999)**100+0)**100"])
+def test_the_exponent_cap_holds_on_nested_powers(text):
+    with pytest.raises(ExpressionError) as info:
+        parse_expression(text)
+    assert info.value.code == "nested_power"
+
+
+def test_nested_powers_within_the_cap_are_fine():
+    for text in ["(x^10)^10", "(x^2+1)^50", "sqrt(x^2+1)^3", "(x^0.5)^100"]:
+        parse_expression(text)
+
+
+@pytest.mark.parametrize(
+    "text, folded",
+    [
+        ("x + exp(relu(1))", X + sympy.E),
+        ("x + exp(abs(-1))", X + sympy.E),
+        ("x + exp(heaviside(1))", X + sympy.E),
+        ("x + exp(max(1, 0))", X + sympy.E),
+        ("x + exp(sign(3))", X + sympy.E),
+        ("sqrt(2**64) + x", sympy.Integer(2**32) + X),
+        ("2*pi*x", 2 * sympy.pi * X),
+    ],
+)
+def test_constant_parts_are_evaluated_at_parse_time(text, folded):
+    expr = parse_expression(text)
+    assert expr.doit() == folded
+    assert not any(isinstance(node, FUNCTIONS["relu"].build) for node in sympy.preorder_traversal(expr))
+
+
+def test_constants_that_stay_inexact_become_floats_not_unevaluated_calls():
+    for text in ["x + sin(relu(1))", "x + softplus(relu(1))", "x + gelu(1)", "x*erf(2)"]:
+        expr = parse_expression(text)
+        # constant parts hold numbers, pi, e, + * ** exp and log only: nothing left to evaluate
+        constant_calls = {type(n) for n in sympy.preorder_traversal(expr)
+                          if isinstance(n, sympy.Function) and not n.free_symbols}
+        assert constant_calls <= {sympy.exp, sympy.log}, (text, constant_calls)
+        start = time.process_time()
+        to_latex(expr), to_numpy(expr)
+        assert time.process_time() - start < 0.5
+
+
+def test_the_custom_functions_answer_nan_for_nan_instead_of_raising():
+    from derivs.expression import absolute, cbrt, heaviside, maximum, minimum, relu, signum
+
+    for fn in (heaviside, relu, absolute, signum, cbrt):
+        assert fn(sympy.nan) is sympy.nan
+        assert fn(sympy.zoo) is sympy.nan
+    assert maximum(sympy.nan, 1) is sympy.nan and minimum(2, sympy.nan) is sympy.nan
+    assert heaviside(sympy.Integer(0)) == 0 and maximum(1, 2) == 2
+
+
+def test_numerics_take_python_ints_and_big_rationals_as_floats():
+    np.testing.assert_array_equal(to_numpy(parse_expression("sqrt(2**64)"))([0.0]), [2.0**32])
+    big = sympy.Rational(10**400 + 1, 10**399)  # about 10: p and q beyond float64 each
+    np.testing.assert_allclose(to_numpy(big * X)(np.array([1.0])), [10.0], rtol=1e-15)
+    with pytest.raises(ExpressionError, match="beyond float64"):
+        to_numpy(sympy.Integer(10**400) * X)
+
+
+def test_extended_precision_tells_overflow_from_no_value():
+    f = to_numpy(parse_expression("exp(x)/(1+exp(x))"))
+    x = np.array([-800.0, 0.0, 800.0])
+    assert np.isnan(f(x)[2]) and f(x)[1] == 0.5
+    if np.finfo(np.longdouble).max > np.finfo(np.float64).max:
+        np.testing.assert_allclose(f.extended(x).astype(float), [0.0, 0.5, 1.0], atol=1e-300)
+    assert np.isnan(to_numpy(parse_expression("log(x)")).extended(np.array([-1.0]))).all()
+
+
+def test_to_numpy_refuses_a_formula_with_too_many_distinct_parts(monkeypatch):
+    import derivs.expression as expression
+
+    monkeypatch.setattr(expression, "MAX_NUMERIC_NODES", 50)
+    with pytest.raises(ExpressionError, match="too large to evaluate"):
+        to_numpy(sum(sympy.sin(k * X) for k in range(1, 40)))
+
+
+def test_numerics_of_the_largest_formulas_stay_fast():
+    """to_numpy's cost has a cap: MAX_NUMERIC_NODES distinct parts, walked once per call."""
+    from derivs.expression import MAX_NUMERIC_NODES
+
+    with sympy.evaluate(False):  # built quickly; its size is the point
+        terms = [sympy.sin(k * X + 1) * sympy.exp(-X / k)
+                 for k in range(1, MAX_NUMERIC_NODES // 10)]
+        expr = sympy.Add(*terms)
+    start = time.process_time()
+    f = to_numpy(expr)
+    assert MAX_NUMERIC_NODES // 2 < f.size <= MAX_NUMERIC_NODES
+    f(np.linspace(-5, 5, 801))
+    assert time.process_time() - start < 1.5
+
+
+def test_the_canonical_form_replaces_numbers_but_keeps_exponents():
+    from derivs.expression import canonical_form
+
+    assert canonical_form("x+exp(relu(1))") == canonical_form("x + exp(relu(2.5))")
+    assert canonical_form("sigmoid(x)+1") == canonical_form("sigmoid(x)+2")
+    assert canonical_form("x^2") != canonical_form("x^3")
+    assert canonical_form("x^2") != canonical_form("x+2")
+
+
+def _busy_sleep(seconds):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+    return seconds
+
+
+def test_sympy_failures_in_the_worker_become_refusals(monkeypatch):
+    from derivs import sandbox
+
+    def boom(*args, **kwargs):
+        raise TypeError("Invalid NaN comparison")
+
+    monkeypatch.setattr(sandbox.sympy, "diff", boom)
+    with pytest.raises(ExpressionError) as info:
+        sandbox._derive("x^2", (), 0.0)
+    assert info.value.code == "internal" and "Invalid NaN comparison" in str(info.value)
+    assert not isinstance(info.value, TypeError)
+
+
+def test_a_nan_inside_the_formula_is_refused_not_raised():
+    with pytest.raises(ExpressionError) as info:
+        analyse("heaviside((x-x)/(x-x))")
+    assert info.value.code == "divides_by_zero"
+
+
+def test_timeouts_are_remembered_by_shape_and_refusals_by_text():
+    from derivs import sandbox
+
+    slow = "sigmoid(" * 28 + "x" + ")" * 28
+    with pytest.raises(SymbolicTimeout):
+        analyse(slow + "+1", timeout=0.5)
+    start = time.perf_counter()
+    for k in range(2, 6):  # +2, +3...: the same shape, answered from memory
+        with pytest.raises(SymbolicTimeout):
+            analyse(slow + f"+{k}", timeout=0.5)
+    assert time.perf_counter() - start < 0.2
+    # a refusal its numbers decide is remembered for that text only
+    with pytest.raises(ExpressionError, match="divides by zero"):
+        analyse("1/(x-x+1-1)")
+    assert analyse("1/(x-x+1-2)").df_latex == "0"
+    assert sandbox._LIMITED.get(("analyse", sandbox.canonical_form(slow + "+7"), (), 0.5, 512.0))
+
+
+def test_a_newer_job_of_the_same_session_cancels_the_older_one():
+    from derivs import sandbox
+
+    outcome = {}
+
+    def older():
+        try:
+            run_limited(_busy_sleep, 5.0, timeout=10, session="s1", channel="c")
+        except SymbolicLimitError as error:
+            outcome["older"] = error
+
+    thread = threading.Thread(target=older)
+    thread.start()
+    time.sleep(1.0)
+    start = time.perf_counter()
+    assert run_limited(_busy_sleep, 0.0, timeout=10, session="s1", channel="c") == 0.0
+    thread.join()
+    assert isinstance(outcome["older"], sandbox.SymbolicBusy)
+    assert outcome["older"].code == "superseded"
+    assert time.perf_counter() - start < 4
+
+
+def test_a_full_queue_refuses_in_its_own_words(monkeypatch):
+    from derivs import sandbox
+
+    monkeypatch.setattr(sandbox, "MAX_QUEUED", 0)
+    monkeypatch.setattr(sandbox, "MAX_WORKERS", 0)
+    with pytest.raises(sandbox.SymbolicBusy) as info:
+        run_limited(_busy_sleep, 0.0, session="s2")
+    assert info.value.code == "busy" and "try again in a moment" in str(info.value)
+
+
+@pytest.mark.parametrize("text", [
+    "+".join(f"sqrt({k})" for k in range(2, 40)),
+    "x+" + "+".join(f"exp(sin({k})*pi)" for k in range(1, 22)),
+    "*".join(f"(999983^{k}+1)^(1/3)" for k in range(10, 20)),
+    "(((((((2^(1/7))^(1/7)+1)^(1/3)+2)^(1/5)+3)^(1/7)+pi)^(1/3)+e)^(1/2))",
+    "sigmoid(" * 25 + "1" + ")" * 25 + "+x",
+], ids=_short_id)
+def test_evaluating_constant_parts_at_parse_time_stays_cheap(text):
+    start = time.process_time()
+    expr = parse_expression(text)
+    to_numpy(expr)(np.linspace(-5, 5, 801))
+    assert time.process_time() - start < 0.3

@@ -165,8 +165,8 @@ def test_a_timeout_on_the_learners_derivative_is_said_plainly(monkeypatch):
     def too_slow(*args, **kwargs):
         raise SymbolicTimeout("the worker was stopped after 5 s")
 
-    # formula_latex is cached per text: a text no other test uses reaches the worker call
-    monkeypatch.setattr(derivs_app.views.playground, "run_limited", too_slow)
+    # the f′ box's LaTeX comes from the sandbox's render_latex
+    monkeypatch.setattr(derivs_app.views.playground, "render_latex", too_slow)
     at = run_page(fn="x^5", fn_mine="5*x^4 + 0*x")
     assert not at.exception
     assert [w.value for w in at.warning] == [
@@ -346,3 +346,116 @@ def test_default_view_is_within_the_payload_budget():
     assert_clean(at, errors_expected=True)
     total = sum(len(c.proto.spec) for c in at.get("plotly_chart"))
     assert len(at.get("plotly_chart")) == 2 and total < PAYLOAD_LIMIT
+
+
+# --- kinks, jumps, overflow: the page says true things ----------------------------------------
+
+
+def _plain(text: str) -> str:
+    """Shown markdown without its escapes (quoted user text is backslash-escaped)."""
+    return text.replace("\\", "")
+
+
+@pytest.mark.parametrize("text, left, right", [("abs(x)", "-1", "1"), ("relu(x)", "0", "1"),
+                                               ("max(x,0)", "0", "1")])
+def test_a_probe_on_a_kink_says_f_prime_is_undefined_with_both_slopes(text, left, right):
+    at = run_page(fn=text, fn_x0="0")
+    assert not at.exception
+    shown = [w.value for w in at.warning]
+    assert shown and shown[0].startswith("f′(x₀) is undefined: x₀ = 0 is a kink of f.")
+    assert f"from the left is {left}, from the right {right}" in shown[0]
+    assert not any(t("band.good") in m.value or t("band.wrong") in m.value for m in at.markdown)
+    assert any(i.value.startswith("f has a kink at x = 0") for i in at.info)
+    spec = charts(at)[0]
+    x, df = trace(spec, "df")
+    (gap,) = np.flatnonzero((x == 0) & np.isnan(df))
+    assert df[gap - 1] == float(left) and df[gap + 1] == float(right)  # no vertical segment
+    _, limits = trace(spec, "kink_limits")
+    assert sorted(limits) == sorted([float(left), float(right)])
+    marker = next(d for d in spec["data"] if d.get("meta") == "kink_limits")["marker"]
+    assert marker["symbol"] == "circle-open"
+    assert has_trace(spec, "kink_value")  # sympy's convention at the point, a filled dot
+
+
+def test_the_overflowing_logistic_says_float64_overflows_and_suggests_sigmoid():
+    at = run_page(fn="exp(x)/(1+exp(x))", fn_lo="-1000", fn_hi="1000", fn_x0="800")
+    assert_clean(at)
+    notes = [i.value for i in at.info]
+    assert not any("no finite real value" in n for n in notes)
+    assert not any("kink" in n for n in notes)
+    overflow = next(n for n in notes if n.startswith("float64 overflows at 710 ≤ x ≤ 1000"))
+    assert "f itself is finite there" in overflow and "sigmoid(x)" in _plain(overflow)
+    assert any(n.startswith("float64 overflows in f′ at 355 ≤ x ≤ 1000") for n in notes)
+    assert any(n.startswith("f(x₀) overflows float64 at x₀ = 800; in extended precision it is 1")
+               for n in notes)
+    spec = charts(at)[0]
+    df_axis = spec["layout"]["yaxis2"]
+    assert "range" not in df_axis or df_axis["range"][1] >= 0.25, "the 0.25 peak stays in view"
+
+
+SLIP_MESSAGES = [
+    ("3x^2", "Multiplication is explicit: write 3*x, not 3x."),
+    ("2(x+1)", "Multiplication is explicit: write 2*(x+1), not 2(x+1)."),
+    ("x(x+1)", "Multiplication is explicit: write x*(x+1), not x(x+1)."),
+    ("e^2x", "Multiplication is explicit: write 2*x, not 2x."),
+    ("ln", "ln is a function: call it like ln(x)."),
+    ("ln x", "A function's argument goes in brackets: write ln(x), not ln x."),
+    ("|x|", "For the absolute value |x| write abs(x)."),
+    ("x>0", "Comparisons (<, >, ==, ...) are not allowed in a formula. For a step write "
+            "heaviside(x)"),
+    ("(x>0)", "Comparisons (<, >, ==, ...) are not allowed in a formula. For a step write "
+              "heaviside(x)"),
+    ("1 if x>0 else 0", "'if ... else' is not allowed in a formula: write heaviside(x) instead"),
+    ("x # any text", "'#' is not allowed: a comment is not part of a formula."),
+]
+
+
+@pytest.mark.parametrize("text, message", SLIP_MESSAGES, ids=[row[0] for row in SLIP_MESSAGES])
+def test_student_slips_get_what_to_write_instead(text, message):
+    at = run_page(fn=text)
+    assert not at.exception
+    (error,) = at.error
+    heading, body = error.value.split("\n\n", 1)
+    assert heading == t("fn.refused")
+    assert _plain(body).startswith(message), body
+    assert "```text" in body  # the caret under the slip
+    assert not at.get("plotly_chart")
+
+
+def test_e_to_the_x_is_read_as_exp():
+    at = run_page(fn="e^x")
+    assert_clean(at)
+    assert [latex.value.strip('$\n') for latex in at.latex] == ["f(x) = e^{x}", "f'(x) = e^{x}"]
+
+
+def test_a_slip_is_explained_in_chinese_too():
+    at = run_page("zh", fn="3x^2")
+    heading, body = at.error[0].value.split("\n\n", 1)
+    assert heading == t("fn.refused", "zh")
+    assert _plain(body).startswith(_plain(t("fn.err.implicit_multiplication", "zh", fix="3*x",
+                                            found="3x")))
+    mine = run_page("zh", fn="x^3", fn_mine="|3*x^2|")
+    assert any(_plain(e.value).startswith(t("fn.mine_refused", "zh") + "\n\n" + "绝对值")
+               for e in mine.error)
+
+
+def test_a_busy_server_is_said_in_its_own_words(monkeypatch):
+    from derivs.sandbox import SymbolicBusy
+
+    def busy(*args, **kwargs):
+        raise SymbolicBusy()
+
+    monkeypatch.setattr(derivs_app.views.playground, "analyse", busy)
+    at = run_page(fn="x^9 + x")
+    assert not at.exception and not at.error
+    assert [w.value for w in at.warning] == [t("fn.busy")]
+    assert not any(t("fn.limit", mb="512") in w.value for w in at.warning)
+    assert has_trace(charts(at)[0], "numerical")
+
+
+def test_a_refusal_from_the_worker_has_its_own_heading_not_the_memory_one():
+    at = run_page(fn="heaviside((x-x)/(x-x))")
+    assert not at.exception
+    (error,) = at.error
+    assert error.value.startswith(t("fn.df_refused"))
+    assert t("fn.err.divides_by_zero") in error.value
