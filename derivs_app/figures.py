@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.colors import get_colorscale
 
 # One palette for the whole app: Okabe and Ito's, told apart with every common colour-vision
 # deficiency; where two series are compared a second cue (dash, marker) carries the difference
@@ -31,12 +33,26 @@ FONT_SIZE = 15
 
 
 #: Presenter mode: dark, and chart text of 18 px for the back of the room.
-PROJECTOR_LAYOUT = dict(template="plotly_dark", paper_bgcolor="#0e1117", plot_bgcolor="#0e1117",
-                        font=dict(size=18))
+#: The template as data, not its name: plotly.js knows no named templates, and the check that
+#: would look the name up is skipped (VALIDATE).
+PROJECTOR_LAYOUT = dict(template=pio.templates["plotly_dark"].to_plotly_json(),
+                        paper_bgcolor="#0e1117", plot_bgcolor="#0e1117", font=dict(size=18))
 
 
 def for_projector(fig: go.Figure) -> go.Figure:
-    return go.Figure(fig).update_layout(PROJECTOR_LAYOUT)
+    """In place: the figure is the chart's own, built for this run."""
+    return fig.update_layout(PROJECTOR_LAYOUT)
+
+
+#: plotly checks every property of every trace when a figure is built: about 2 of a chart's
+#: 6 ms per rerun, paid again on each slider move by every visitor. The app's figures are
+#: built by the code below from fixed keys, so the check is done once, by the test suite
+#: (tests/conftest.py sets this to True for every test), not on every rerun.
+VALIDATE = False
+
+
+def _figure(traces, layout) -> go.Figure:
+    return go.Figure(data=traces, layout=layout, _validate=VALIDATE)
 
 
 def dense(values) -> np.ndarray:
@@ -58,8 +74,8 @@ def _layout(*, title: str = "", x: str = "", y: str = "", height: int = 380) -> 
         legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, xanchor="left",
                     x=0.0),
         hovermode="closest",
-        xaxis=dict(title_text=x, zeroline=True),
-        yaxis=dict(title_text=y, zeroline=True),
+        xaxis=dict(title=dict(text=x), zeroline=True),
+        yaxis=dict(title=dict(text=y), zeroline=True),
     )
 
 
@@ -84,13 +100,13 @@ def gradient_bars(components, analytic, numerical, *, analytic_name: str, numeri
     the analytic bars as the notes' (wrong) form."""
     analytic_colour = COLOURS["notes"] if notes else COLOURS["df"]
     traces = [dict(type="bar", x=list(components), y=np.asarray(values, dtype=np.float64),
-                   name=name, marker_color=colour,
+                   name=name, marker=dict(color=colour),
                    hovertemplate="%{x}: %{y:.10g}<extra>" + name + "</extra>")
               for name, values, colour in ((analytic_name, analytic, analytic_colour),
                                            (numerical_name, numerical, COLOURS["numerical"]))]
     layout = _layout(title=title, y=y, height=340)
     layout.update(barmode="group", bargap=0.25)
-    return go.Figure(data=traces, layout=layout)
+    return _figure(traces, layout)
 
 
 def loss_sweep_figure(grid, values, slopes, *, at: float, value_at: float, slope_at: float,
@@ -114,13 +130,13 @@ def loss_sweep_figure(grid, values, slopes, *, at: float, value_at: float, slope
     # two rows sharing x, as make_subplots(rows=2, shared_xaxes=True, vertical_spacing=0.08)
     layout.update(
         xaxis=dict(anchor="y", domain=[0.0, 1.0], matches="x2", showticklabels=False,
-                   title_text="", zeroline=True),
-        yaxis=dict(anchor="x", domain=[0.54, 1.0], title_text=value_name, zeroline=True),
-        xaxis2=dict(anchor="y2", domain=[0.0, 1.0], title_text=x, zeroline=True),
-        yaxis2=dict(anchor="x2", domain=[0.0, 0.46], title_text=slope_name, zeroline=True),
+                   title=dict(text=""), zeroline=True),
+        yaxis=dict(anchor="x", domain=[0.54, 1.0], title=dict(text=value_name), zeroline=True),
+        xaxis2=dict(anchor="y2", domain=[0.0, 1.0], title=dict(text=x), zeroline=True),
+        yaxis2=dict(anchor="x2", domain=[0.0, 0.46], title=dict(text=slope_name), zeroline=True),
         shapes=shapes,
     )
-    return go.Figure(data=traces, layout=layout)
+    return _figure(traces, layout)
 
 
 def sigmoid_loss_gradients_figure(z, bce, mse, *, bce_name: str, mse_name: str, title: str,
@@ -129,16 +145,16 @@ def sigmoid_loss_gradients_figure(z, bce, mse, *, bce_name: str, mse_name: str, 
     z = dense(z)
     tail = len(z) // 10  # point the label at the saturated, wrong end of the MSE curve
     layout = _layout(title=title, y=y, height=380)
-    layout["xaxis"]["title_text"] = x
+    layout["xaxis"]["title"] = dict(text=x)
     layout["annotations"] = [dict(x=float(z[tail]), y=float(mse[tail]), text=stall_label,
                                   showarrow=True, arrowhead=2, ax=40, ay=-60,
                                   font=dict(color=COLOURS["notes"]))]
-    return go.Figure(data=[
+    return _figure([
         dict(type="scatter", x=z, y=dense(bce), mode="lines", name=bce_name,
              line=dict(color=COLOURS["f"], width=3)),
         dict(type="scatter", x=z, y=dense(mse), mode="lines", name=mse_name,
              line=dict(color=COLOURS["notes"], width=3, dash="dash")),
-    ], layout=layout)
+    ], layout)
 
 
 # --- softmax page ---
@@ -146,7 +162,10 @@ def sigmoid_loss_gradients_figure(z, bce, mse, *, bce_name: str, mse_name: str, 
 # plotly's update_layout/update_xaxes calls cost ~50 ms a figure, the dict ~8 ms.
 
 #: J's entries change sign: red below 0, white at 0, blue above (zmid/cmid = 0).
-DIVERGING = "RdBu"
+# Named scales as lists: plotly.js has its own, different "RdBu" (the check that would
+# translate the name is skipped, see VALIDATE).
+DIVERGING = get_colorscale("RdBu")
+_SEQUENTIAL = get_colorscale("Oranges")  # |error| >= 0
 
 
 def _indexed(symbol: str, n: int) -> list[str]:
@@ -193,7 +212,7 @@ def _square_matrix_axes(layout: dict, count: int, domains=None) -> None:
 def _colour_axis(difference: bool) -> dict:
     bar = dict(thickness=14, exponentformat="e")
     if difference:  # |error| ≥ 0: a sequential scale from 0
-        return dict(colorscale="Oranges", cmin=0, colorbar=bar)
+        return dict(colorscale=_SEQUENTIAL, cmin=0, colorbar=bar)
     return dict(colorscale=DIVERGING, cmid=0, colorbar=bar)
 
 
@@ -202,11 +221,11 @@ def probability_bars(s, *, y: str, title: str = "") -> go.Figure:
     s = np.asarray(s, dtype=np.float64)
     layout = _layout(title=title, y=y, height=400)
     layout["yaxis"].update(range=[0, 1.15], zeroline=False)
-    return go.Figure(data=[dict(
-        type="bar", x=_indexed("s", len(s)), y=s, marker_color=COLOURS["f"],
+    return _figure([dict(
+        type="bar", x=_indexed("s", len(s)), y=s, marker=dict(color=COLOURS["f"]),
         text=[f"{v:.3g}" for v in s], textposition="outside", cliponaxis=False,
         hovertemplate="%{x} = %{y:.10g}<extra></extra>",
-    )], layout=layout)
+    )], layout)
 
 
 def _heatmap_layout(title: str, height: int, difference: bool) -> dict:
@@ -224,7 +243,7 @@ def matrix_heatmap(matrix, *, show_values: bool, difference: bool = False, title
     """One matrix on its own colour scale: diverging around 0, or sequential for an |error|."""
     trace = _matrix_trace(matrix, show_values=show_values, scientific=difference,
                           customdata=customdata, hovertemplate=hovertemplate)
-    return go.Figure(data=[trace], layout=_heatmap_layout(title, height, difference))
+    return _figure([trace], _heatmap_layout(title, height, difference))
 
 
 def jacobian_heatmap(jac, s, temperature: float, *, show_values: bool, title: str = "",
@@ -243,8 +262,8 @@ def jacobian_heatmap(jac, s, temperature: float, *, show_values: bool, title: st
     trace = _matrix_trace(jac, show_values=show_values, customdata=customdata,
                           hovertemplate=hover)
     layout = _heatmap_layout(title, height, difference=False)
-    layout["hoverlabel"] = dict(font_size=FONT_SIZE)  # the formula must be legible
-    return go.Figure(data=[trace], layout=layout)
+    layout["hoverlabel"] = dict(font=dict(size=FONT_SIZE))  # the formula must be legible
+    return _figure([trace], layout)
 
 
 def matrix_row_figure(matrices, *, titles, show_values: bool, difference_last: bool = False,
@@ -280,7 +299,7 @@ def matrix_row_figure(matrices, *, titles, show_values: bool, difference_last: b
         layout["coloraxis2"] = {**_colour_axis(True), "colorbar": flat_bar(*domains[-1])}
         layout["margin"]["b"] = 60
     _square_matrix_axes(layout, count, domains)
-    return go.Figure(data=traces, layout=layout)
+    return _figure(traces, layout)
 
 
 def vjp_bars(fast, explicit, *, fast_name: str, explicit_name: str, y: str,
@@ -288,12 +307,12 @@ def vjp_bars(fast, explicit, *, fast_name: str, explicit_name: str, y: str,
     """Backprop's s ⊙ (v − ⟨s, v⟩)/T beside the explicit Jᵀv, one group per component."""
     labels = [f"(Jᵀv)<sub>{k}</sub>" for k in range(1, len(fast) + 1)]
     traces = [dict(type="bar", x=labels, y=np.asarray(values, dtype=np.float64), name=name,
-                   marker_color=colour, hovertemplate="%{x}: %{y:.10g}<extra>" + name + "</extra>")
+                   marker=dict(color=colour), hovertemplate="%{x}: %{y:.10g}<extra>" + name + "</extra>")
               for name, values, colour in ((fast_name, fast, COLOURS["df"]),
                                            (explicit_name, explicit, COLOURS["f"]))]
     layout = _layout(title=title, y=y, height=360)
     layout.update(barmode="group", bargap=0.25)
-    return go.Figure(data=traces, layout=layout)
+    return _figure(traces, layout)
 
 
 # --- gradient-check lab ---
@@ -437,11 +456,11 @@ def error_vs_step_figure(curves, *, names: dict, selected: str, current_h: float
                                 font=dict(color=COLOURS["kink"])))
     all_err = np.concatenate([c.err for c in curves.curves.values()])
     layout = _layout(title=title, y=y, height=480)
-    layout["xaxis"].update(title_text=x, type="log", exponentformat="power", dtick=2)
+    layout["xaxis"].update(title=dict(text=x), type="log", exponentformat="power", dtick=2)
     layout["yaxis"].update(type="log", exponentformat="power",
                            range=_log_range(all_err, curves.floor, top=1e4))
     layout.update(shapes=shapes, annotations=annotations)
-    return go.Figure(data=traces, layout=layout)
+    return _figure(traces, layout)
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -473,13 +492,13 @@ def stencil_figure(view, *, title: str, x: str, f_name: str, numerical_name: str
     low = np.nanmin(view.f_grid) - 0.3 * (span or 1.0)
     high = np.nanmax(view.f_grid) + 0.3 * (span or 1.0)
     layout = _layout(title=title, height=420)
-    layout["xaxis"].update(title_text=x, exponentformat="e")
+    layout["xaxis"].update(title=dict(text=x), exponentformat="e")
     layout["yaxis"].update(range=[low, high], exponentformat="e")
     layout["legend"] = dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0)
     layout["shapes"] = [_vertical_line(at, dict(color=COLOURS["kink"], dash="dash"))
                         for at in view.kinks]
     layout["annotations"] = [_line_label(at, kink_name, "top left") for at in view.kinks]
-    return go.Figure(data=traces, layout=layout)
+    return _figure(traces, layout)
 
 
 def scan_figure(x_values, rel_errors: dict, colours: dict, *, floor: float, title: str, x: str,
@@ -494,7 +513,7 @@ def scan_figure(x_values, rel_errors: dict, colours: dict, *, floor: float, titl
     marks = (marks or {}).items()
     all_err = np.concatenate(list(rel_errors.values()))
     layout = _layout(title=title, y=y, height=360)
-    layout["xaxis"]["title_text"] = x
+    layout["xaxis"]["title"] = dict(text=x)
     layout["yaxis"].update(type="log", exponentformat="power", range=_log_range(all_err, floor, 10.0))
     layout.update(
         showlegend=True,
@@ -502,12 +521,12 @@ def scan_figure(x_values, rel_errors: dict, colours: dict, *, floor: float, titl
                               for _, at in marks)],
         annotations=[floor_label, *(_line_label(at, label, "top right") for label, at in marks)],
     )
-    return go.Figure(data=traces, layout=layout)
+    return _figure(traces, layout)
 
 
 #: The tableau's colours: dark where an entry is close to the analytic derivative, bright where
 #: it is far (cividis reads the same with every colour-vision deficiency, and in grey).
-TABLEAU_SCALE = "Cividis"
+TABLEAU_SCALE = get_colorscale("Cividis")
 
 
 def tableau_figure(view, *, title: str, rows: list, columns: list, colour_name: str,
@@ -543,7 +562,7 @@ def tableau_figure(view, *, title: str, rows: list, columns: list, colour_name: 
         layout["shapes"] = [dict(type="rect", xref="x", yref="y", x0=c - 0.5, x1=c + 0.5,
                                  y0=r - 0.5, y1=r + 0.5, name=chosen_name,
                                  line=dict(color=OKABE_ITO["vermillion"], width=4))]
-    return go.Figure(data=[trace], layout=layout)
+    return _figure([trace], layout)
 
 
 #: f″ in the lab, apart from f′'s vermillion and the numerical green.
@@ -585,7 +604,7 @@ def second_derivative_figure(view, *, show_second: bool, df_name: str, d2f_name:
     domains = _PANEL_DOMAINS[len(panels)]
     for (axis, _, _, _), (lo, hi), title in zip(panels, domains, (title_df, title_d2f),
                                                 strict=False):
-        layout[f"xaxis{axis}"] = dict(title_text=x_title, zeroline=True, range=x_range,
+        layout[f"xaxis{axis}"] = dict(title=dict(text=x_title), zeroline=True, range=x_range,
                                       domain=[lo, hi], anchor=f"y{axis}", exponentformat="none",
                                       nticks=6, **({"matches": "x"} if axis else {}))
         layout[f"yaxis{axis}"] = dict(zeroline=True, anchor=f"x{axis}")
@@ -594,7 +613,7 @@ def second_derivative_figure(view, *, show_second: bool, df_name: str, d2f_name:
             yanchor="bottom", yshift=8, showarrow=False, font=dict(size=FONT_SIZE + 1)))
         layout["shapes"] += [{**_vertical_line(k, kink_line), "xref": f"x{axis}",
                               "yref": f"y{axis} domain"} for k in view.kinks]
-    return go.Figure(data=traces, layout=layout)
+    return _figure(traces, layout)
 
 
 def direction_figure(geometry, *, title: str, x_name: str, y_name: str, f_name: str,
@@ -648,7 +667,7 @@ def direction_figure(geometry, *, title: str, x_name: str, y_name: str, f_name: 
     layout["yaxis"].update(range=[float(g.gy[0]), float(g.gy[-1])], zeroline=False,
                            scaleanchor="x", constrain="domain")
     layout["annotations"] = annotations
-    return go.Figure(data=traces, layout=layout)
+    return _figure(traces, layout)
 
 
 # --- activations page ---
@@ -725,7 +744,7 @@ def activation_figure(x, panels, *, zones=(), kinks=(), x_title: str = "x", zone
     x_range = [float(x[0]), float(x[-1])]
     if len(panels) == 1:
         layout = _layout(title=panels[0].title, y=panels[0].y_title, height=380)
-        layout["xaxis"].update(title_text=x_title, range=x_range)
+        layout["xaxis"].update(title=dict(text=x_title), range=x_range)
     else:
         # subplot titles sit above each panel, so the legend goes below the axes
         layout = _layout(height=420)
@@ -734,17 +753,17 @@ def activation_figure(x, panels, *, zones=(), kinks=(), x_title: str = "x", zone
                                   x=0.5),
                       annotations=[])
         for panel, axis, (lo, hi) in zip(panels, axes, _PANEL_DOMAINS[len(panels)], strict=True):
-            layout[f"xaxis{axis}"] = dict(title_text=x_title, zeroline=True, range=x_range,
+            layout[f"xaxis{axis}"] = dict(title=dict(text=x_title), zeroline=True, range=x_range,
                                           domain=[lo, hi], anchor=f"y{axis}",
                                           **({"matches": "x"} if axis else {}))
-            layout[f"yaxis{axis}"] = dict(title_text=panel.y_title, zeroline=True,
+            layout[f"yaxis{axis}"] = dict(title=dict(text=panel.y_title), zeroline=True,
                                           anchor=f"x{axis}")
             layout["annotations"].append(dict(
                 text=f"<b>{panel.title}</b>", x=lo, xref="paper", xanchor="left", y=1.0,
                 yref="paper", yanchor="bottom", yshift=8, showarrow=False,
                 font=dict(size=FONT_SIZE + 1)))
     layout["shapes"] = shapes
-    return go.Figure(data=traces, layout=layout)
+    return _figure(traces, layout)
 
 
 def output_form_figure(x, stable, notes, *, collapse_at=None, title: str = "",
@@ -763,14 +782,14 @@ def output_form_figure(x, stable, notes, *, collapse_at=None, title: str = "",
              hovertemplate="x = %{x:.4g}<br>%{y:.6e}<extra>" + notes_name + "</extra>"),
     ]
     layout = _layout(title=title, y=y_title, height=360)
-    layout["xaxis"].update(title_text=x_title, range=[float(x[0]), float(x[-1])])
+    layout["xaxis"].update(title=dict(text=x_title), range=[float(x[0]), float(x[-1])])
     layout["yaxis"].update(type="log", exponentformat="power")
     if collapse_at is not None:
         layout["shapes"] = [_vertical_line(collapse_at,
                                            dict(color=COLOURS["notes"], dash="dot", width=2))]
         layout["annotations"] = [_line_label(collapse_at, collapse_name, "bottom left",
                                              font=dict(color=COLOURS["notes"]))]
-    return go.Figure(data=traces, layout=layout)
+    return _figure(traces, layout)
 
 
 def compare_figure(x, curves, *, peaks=(), title: str = "", x_title: str = "x",
@@ -794,8 +813,8 @@ def compare_figure(x, curves, *, peaks=(), title: str = "", x_title: str = "x",
             textfont=dict(color=colour), marker=dict(color=colour, size=10),
             hovertemplate="max %{y:.6g} at x = %{x:.4g}<extra>" + name + "</extra>"))
     layout = _layout(title=title, y=y_title, height=420)
-    layout["xaxis"].update(title_text=x_title, range=[float(x[0]), float(x[-1])])
-    return go.Figure(data=traces, layout=layout)
+    layout["xaxis"].update(title=dict(text=x_title), range=[float(x[0]), float(x[-1])])
+    return _figure(traces, layout)
 
 
 _PEAK_LABEL_SPOTS = ("top center", "top right", "top left", "bottom right")
@@ -1000,7 +1019,7 @@ def computation_graph_figure(nodes, edges, *, height: int = 620, title: str = ""
         annotations=annotations, showlegend=False,
     )
     layout["margin"].update(l=10, r=10, b=10)
-    return go.Figure(data=traces, layout=layout)
+    return _figure(traces, layout)
 
 
 _WIDTH_CLASSES = 8  # line widths a weight's |∂L/∂W| is drawn with
@@ -1073,7 +1092,7 @@ def network_diagram_figure(neurons, weights, *, delta_name: str, weight_name: st
                                                                        strict=True)],
         showlegend=False,
     )
-    return go.Figure(data=traces, layout=layout)
+    return _figure(traces, layout)
 
 
 def gradient_depth_figure(layers, per_seed, mean, std, *, bound=None, seed_name: str,
@@ -1103,7 +1122,7 @@ def gradient_depth_figure(layers, per_seed, mean, std, *, bound=None, seed_name:
     layout = _layout(title=title, x=x, y=y, height=420)
     layout["yaxis"].update(type="log", exponentformat="power", zeroline=False)
     layout["xaxis"].update(zeroline=False, rangemode="tozero" if len(layers) < 2 else "normal")
-    return go.Figure(data=traces, layout=layout)
+    return _figure(traces, layout)
 
 
 def decision_regions_figure(gx, gy, p1, points, labels, *, class_names, p_name: str,
@@ -1126,7 +1145,7 @@ def decision_regions_figure(gx, gy, p1, points, labels, *, class_names, p_name: 
     layout["xaxis"].update(range=[float(gx[0]), float(gx[-1])], zeroline=False)
     layout["yaxis"].update(range=[float(gy[0]), float(gy[-1])], zeroline=False,
                            scaleanchor="x", constrain="domain")
-    return go.Figure(data=traces, layout=layout)
+    return _figure(traces, layout)
 
 
 MAX_CURVE_POINTS = 1000
@@ -1165,14 +1184,14 @@ def training_curves_figure(losses, grad_norms, *, loss_name: str, layer_names, x
     layout.update(
         xaxis=dict(anchor="y", domain=[0.0, 1.0], matches="x2", showticklabels=False,
                    zeroline=False),
-        yaxis=dict(anchor="x", domain=[0.56, 1.0], title_text=loss_name, type="log",
+        yaxis=dict(anchor="x", domain=[0.56, 1.0], title=dict(text=loss_name), type="log",
                    exponentformat="power", zeroline=False),
-        xaxis2=dict(anchor="y2", domain=[0.0, 1.0], title_text=x, zeroline=False),
-        yaxis2=dict(anchor="x2", domain=[0.0, 0.44], title_text=grad_y, type="log",
+        xaxis2=dict(anchor="y2", domain=[0.0, 1.0], title=dict(text=x), zeroline=False),
+        yaxis2=dict(anchor="x2", domain=[0.0, 0.44], title=dict(text=grad_y), type="log",
                     exponentformat="power", zeroline=False),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
     )
-    return go.Figure(data=traces, layout=layout)
+    return _figure(traces, layout)
 
 
 # --- your own function: kinks, jumps and overflow ---
@@ -1241,4 +1260,4 @@ def answer_bars(labels, values, *, highlight: int | None = None, log_y: bool = F
     layout = _layout(title=title, y=y, height=height)
     if log_y:
         layout["yaxis"].update(type="log", exponentformat="power")
-    return go.Figure(data=[trace], layout=layout)
+    return _figure([trace], layout)
