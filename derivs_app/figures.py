@@ -36,11 +36,26 @@ FONT_SIZE = 15
 #: The template as data, not its name: plotly.js knows no named templates, and the check that
 #: would look the name up is skipped (VALIDATE).
 PROJECTOR_LAYOUT = dict(template=pio.templates["plotly_dark"].to_plotly_json(),
-                        paper_bgcolor="#0e1117", plot_bgcolor="#0e1117", font=dict(size=18))
+                        paper_bgcolor="#0e1117", plot_bgcolor="#0e1117",
+                        font=dict(size=18, family='"Source Sans", "Source Sans Pro", sans-serif'))
+
+
+#: Text drawn beside a shape, on the page's background: dark ink on white, light on the dark
+#: projector page (text inside a light node keeps its own dark colour).
+INK, PROJECTOR_INK = "#343a40", "#dee2e6"
+_ON_LIGHT = "#212529"  # text inside a light-filled node, on either page
 
 
 def for_projector(fig: go.Figure) -> go.Figure:
     """In place: the figure is the chart's own, built for this run."""
+    for trace in fig.data:
+        font = getattr(trace, "textfont", None)
+        if font is None:
+            continue
+        if font.color == INK:
+            font.color = PROJECTOR_INK
+        if isinstance(font.size, (int, float)) and font.size < PROJECTOR_LAYOUT["font"]["size"]:
+            font.size = round(font.size * 1.3)  # labels in a graph, set small for a laptop
     return fig.update_layout(PROJECTOR_LAYOUT)
 
 
@@ -993,7 +1008,7 @@ def computation_graph_figure(nodes, edges, *, height: int = 620, title: str = ""
     traces.append(dict(
         type="scatter", meta="nodes", mode="markers+text", showlegend=False,
         x=[n["x"] for n in nodes], y=[n["y"] for n in nodes], text=[n["symbol"] for n in nodes],
-        textposition="middle center", textfont=dict(size=13),
+        textposition="middle center", textfont=dict(size=13, color=_ON_LIGHT),
         customdata=[n["hover"] for n in nodes], hovertemplate="%{customdata}<extra></extra>",
         marker=dict(size=54, color=[fill[n["state"]] for n in nodes],
                     line=dict(width=[5 if n["current"] or n["band"] else 2 for n in nodes],
@@ -1009,7 +1024,7 @@ def computation_graph_figure(nodes, edges, *, height: int = 620, title: str = ""
         x=[n["x"] + dx for n, (dx, _, _) in zip(nodes, place, strict=True)],
         y=[n["y"] + dy for n, (_, dy, _) in zip(nodes, place, strict=True)],
         text=[n["label"] for n in nodes], textposition=[p[2] for p in place],
-        textfont=dict(size=13, color="#343a40"), cliponaxis=False))
+        textfont=dict(size=13, color=INK), cliponaxis=False))
     layout = _layout(title=title, height=height)
     xs = [n["x"] for n in nodes]
     ys = [n["y"] for n in nodes]
@@ -1062,7 +1077,7 @@ def network_diagram_figure(neurons, weights, *, delta_name: str, weight_name: st
         type="scatter", meta="inputs", mode="markers+text", showlegend=False,
         x=[n[2] for n in inputs], y=[n[3] for n in inputs],
         text=[f"{n[4]:.3g}".replace("-", "−") for n in inputs], textposition="middle center",
-        customdata=[[n[1] + 1, n[4]] for n in inputs],
+        textfont=dict(color=_ON_LIGHT), customdata=[[n[1] + 1, n[4]] for n in inputs],
         hovertemplate=f"{input_name}<sub>%{{customdata[0]}}</sub> = %{{customdata[1]:.10g}}"
                       "<extra></extra>",
         marker=dict(size=50, color="#f1f3f5", line=dict(color=COLOURS["kink"], width=2))))
@@ -1071,7 +1086,7 @@ def network_diagram_figure(neurons, weights, *, delta_name: str, weight_name: st
         x=[n[2] for n in deltas], y=[n[3] for n in deltas],
         text=[f"{n[4]:.3g}".replace("-", "−") for n in deltas], textposition="middle center",
         # white on the dark ends of the scale, black on the light middle
-        textfont=dict(size=13, color=["white" if abs(n[4]) > 0.55 * span else "#212529"
+        textfont=dict(size=13, color=["white" if abs(n[4]) > 0.55 * span else _ON_LIGHT
                                       for n in deltas]),
         customdata=np.array([[n[0], n[1] + 1, n[4]] for n in deltas], dtype=np.float64),
         hovertemplate=f"{delta_name}<sub>%{{customdata[0]}}</sub>[%{{customdata[1]}}] = "

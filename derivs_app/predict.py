@@ -125,13 +125,18 @@ def ask(*names: str) -> None:
     linked = _linked(questions)
     reveal = _reveal_asked()
     st.subheader(ui.tr("q.heading"))
-    st.caption(ui.tr("q.intro"))
+    if not ui.presenting():  # the teacher says it
+        st.caption(ui.tr("q.intro"))
     if linked is not None:
         key = container_key(linked)
         st.html(f"<style>.st-key-{key} details {{ border: 3px solid {_HIGHLIGHT}; }}</style>")
-    for q in linked_first(questions, linked):
+    ordered = linked_first(questions, linked)
+    # side by side on a projector: one row, so that the chart below stays on the first screen
+    places = st.columns(len(ordered)) if ui.presenting() else [st.container()] * len(ordered)
+    for q, place in zip(ordered, places, strict=True):
         is_linked = q.id == linked
-        _question(q, is_linked, reveal and (linked is None or is_linked))
+        with place:
+            _question(q, is_linked, reveal and (linked is None or is_linked))
 
 
 def _label(q: Question, option: str) -> str:

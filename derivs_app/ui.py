@@ -112,6 +112,20 @@ html { font-size: 21px !important; }
 .stApp, .stApp p, .stApp li, .stApp label, .stApp h1, .stApp h2, .stApp h3, .stApp h4,
 .stApp td, .stApp th, .stApp span, [data-testid=stCaptionContainer] { color: #f0f2f6 !important; }
 .stApp table td, .stApp table th { border-color: #4a4f5a !important; }
+/* buttons and pills stay light in Streamlit's light theme while their label turns light above */
+.stApp [data-testid^=stBaseButton-secondary], .stApp [data-testid=stButtonGroup] button {
+  background-color: #1f232b !important; border-color: #7a808c !important; }
+.stApp [data-testid^=stBaseButton]:disabled { opacity: 0.55; }
+/* alerts: success, warning and error boxes are solid light tints in the light theme */
+.stApp [data-testid=stAlertContainer]:has([data-testid=stAlertContentSuccess]) {
+  background-color: rgba(26, 110, 53, 0.35) !important; }
+.stApp [data-testid=stAlertContainer]:has([data-testid=stAlertContentWarning]) {
+  background-color: rgba(156, 74, 0, 0.38) !important; }
+.stApp [data-testid=stAlertContainer]:has([data-testid=stAlertContentError]) {
+  background-color: rgba(179, 38, 30, 0.38) !important; }
+/* code: the light box of the light theme would hold the light text set above */
+.stApp [data-testid=stCode] pre, .stApp [data-testid=stCode] code {
+  background-color: #1b1f27 !important; }
 [data-testid=stMainBlockContainer] { padding-top: 3.2rem !important; max-width: 100% !important; }
 .stApp h1 { font-size: 1.9rem !important; padding-top: 0 !important; }
 .stApp h2 { font-size: 1.35rem !important; padding: 0.4rem 0 0.2rem !important; }
@@ -464,9 +478,11 @@ def chart(fig, key: str, alt: str | None = None) -> None:
     """The figure with a text alternative (role="figure" with this aria-label): alt, or one
     written from the figure's own data. A lazy "show the data" table beside it."""
     alt = alt or describe(fig, lang())
+    theme = "streamlit"
     if presenting():  # dark, with chart text of 18 px for the back of the room
         fig = figures.for_projector(fig)
-    st.plotly_chart(fig, key=key, config=_CHART_CONFIG, alt=alt)
+        theme = None  # Streamlit's light theme would paint legends and axis titles dark
+    st.plotly_chart(fig, key=key, config=_CHART_CONFIG, alt=alt, theme=theme)
     rows = data_rows(fig)
     if rows and (section := lazy_expander(tr("common.show_data"), f"{key}_data")):
         with section:

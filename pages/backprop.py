@@ -179,8 +179,7 @@ def walk(view: GraphView) -> None:
 
 def render() -> None:
     st.title(ui.tr("bp.title"))
-    st.markdown(ui.tr("bp.intro"))
-    predict.ask("backprop")
+    ui.prose("bp.intro")
     inputs, activation, loss = controls()
     ui.latex(NEURON_LATEX[loss])
     try:
@@ -189,9 +188,12 @@ def render() -> None:
         st.warning(ui.tr("bp.saturated"), icon=":material/warning:")
         return
     walk(view)
+    # after the key chart (it stays on a projector's first screen): the graph at a step does
+    # not answer either question
+    predict.ask("backprop")
     same_numbers(view)
     st.subheader(ui.tr("bp.source_title"))
-    st.markdown(ui.tr("bp.source_intro"))
+    ui.prose("bp.source_intro")
     ui.show_source(*graph_code())
 
 

@@ -102,7 +102,7 @@ def study() -> None:
 
 def render() -> None:
     st.title(ui.tr("bpd.title"))
-    st.markdown(ui.tr("bpd.intro"))
+    ui.prose("bpd.intro")
     predict.ask("backprop_depth")
     ui.latex(DEPTH_LATEX)
     study()

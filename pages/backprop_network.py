@@ -205,7 +205,7 @@ def network() -> None:
 
 def render() -> None:
     st.title(ui.tr("bpn.title"))
-    st.markdown(ui.tr("bpn.intro"))
+    ui.prose("bpn.intro")
     predict.ask("backprop_network")
     for tex in NETWORK_LATEX:
         ui.latex(tex)

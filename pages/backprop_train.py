@@ -141,12 +141,12 @@ def training() -> None:
 
 def render() -> None:
     st.title(ui.tr("bpt.title"))
-    st.markdown(ui.tr("bpt.intro"))
+    ui.prose("bpt.intro")
     predict.ask("backprop_train")
     ui.used_in_link(AT)
     training()
     st.subheader(ui.tr("bpt.source_title"))
-    st.markdown(ui.tr("bpt.source_intro"))
+    ui.prose("bpt.source_intro")
     ui.show_source(step, train_step)
     st.caption(ui.tr("common.share"))
 

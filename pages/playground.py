@@ -308,10 +308,11 @@ def _check_section(f_expr, df_expr, plotted, lo: float, hi: float) -> None:
 def render() -> None:
     warm_up()  # the worker imports sympy while this run reads the widgets
     st.title(ui.tr("nav.playground"))
-    st.markdown(ui.tr("fn.intro"))
-    predict.ask("playground")
+    ui.prose("fn.intro")
     text = _formula_input()
-    st.caption(ui.tr("fn.safety", seconds=f"{SYMBOLIC_TIMEOUT:g}", mb=f"{SYMBOLIC_MEMORY_MB:g}"))
+    if not ui.presenting():
+        st.caption(ui.tr("fn.safety", seconds=f"{SYMBOLIC_TIMEOUT:g}",
+                         mb=f"{SYMBOLIC_MEMORY_MB:g}"))
     try:
         f_expr = parse_formula(text)
     except ExpressionError as error:
@@ -319,15 +320,22 @@ def render() -> None:
         return
     if not _evaluable(f_expr, "fn.refused", text):
         return
-    df_expr = _symbolic(text)
-    st.header(ui.tr("fn.plot_title"))
-    lo, hi, x0 = _controls()
-    if not lo < hi:
-        st.warning(ui.tr("fn.bad_range", lo=f"{lo:g}", hi=f"{hi:g}"), icon=":material/warning:")
-        return
-    plotted = curves(f_expr, df_expr, lo, hi)
-    at = probe(f_expr, df_expr, x0, plotted.kinks)
-    _plot_section(plotted, at)
+    # On a projector the chart comes straight after the box, the formulas under it (so that it
+    # is on the first screen); sympy's f′ is needed first either way.
+    formulas_before, plot_area, formulas_after = st.container(), st.container(), st.container()
+    with formulas_after if ui.presenting() else formulas_before:
+        df_expr = _symbolic(text)
+    with plot_area:
+        st.header(ui.tr("fn.plot_title"))
+        lo, hi, x0 = _controls()
+        if not lo < hi:
+            st.warning(ui.tr("fn.bad_range", lo=f"{lo:g}", hi=f"{hi:g}"),
+                       icon=":material/warning:")
+            return
+        plotted = curves(f_expr, df_expr, lo, hi)
+        at = probe(f_expr, df_expr, x0, plotted.kinks)
+        _plot_section(plotted, at)
+    predict.ask("playground")  # after the key chart, as on the other pages
     _probe_section(at, symbolic=df_expr is not None)
     _check_section(f_expr, df_expr, plotted, lo, hi)
     st.caption(ui.tr("common.share"))

@@ -51,8 +51,11 @@ def test_every_chart_is_a_described_figure_and_toolbars_add_one_tab_stop(page, a
     assert buttons <= charts  # the PNG download alone, not eight buttons a chart
 
 
-@pytest.mark.parametrize("url_path", ["activations", "softmax", "losses", "gradcheck"])
+@pytest.mark.parametrize("url_path", [u for u, _ in PAGES if u != "home"])
 def test_presenter_mode_puts_the_key_chart_on_the_first_screen(browser, app_url, url_path):
+    """At 1280x720 the page's first chart starts on the first screen, the sidebar is folded,
+    and on the dark page every text has contrast (buttons, pills, alerts and code boxes keep
+    their light-theme backgrounds unless the presenter style repaints them)."""
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     try:
         page = context.new_page()
@@ -64,6 +67,10 @@ def test_presenter_mode_puts_the_key_chart_on_the_first_screen(browser, app_url,
         assert top < 720, f"{url_path}: the first chart starts at y = {top:.0f}"
         assert page.locator("[data-testid=stSidebar][aria-expanded=false]").count() or \
             not page.locator("[data-testid=stSidebar]").is_visible()
+        contrast = _AXE.run(page, options={"runOnly": ["color-contrast"]})
+        bad = [(n["target"], n.get("any", [{}])[0].get("message", "")[:120])
+               for v in contrast.response["violations"] for n in v["nodes"][:4]]
+        assert not bad, bad
         assert_no_exception(page)
     finally:
         context.close()
