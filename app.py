@@ -7,7 +7,8 @@ from derivs_app.i18n import t
 
 # A presenter-mode link opens with the side bar folded away (the first run reads the URL).
 presenting_link = st.query_params.get(ui.PRESENT, "").lower() == "true"
-st.set_page_config(page_title="derivs", page_icon="∂", layout="wide",
+# The favicon: a material icon (a plain "∂" is no emoji, so the browser asked for a file /∂).
+st.set_page_config(page_title="derivs", page_icon=":material/functions:", layout="wide",
                    initial_sidebar_state="collapsed" if presenting_link else "auto")
 
 ui.start_link_registry()
