@@ -343,7 +343,11 @@ class MLP:
         1.0
         """
         X, single = self._inputs(x)
-        Y = self._targets(y, len(X), single)
+        return self._loss(X, self._targets(y, len(X), single))
+
+    def _loss(self, X, Y) -> float:
+        """The loss of inputs and targets already checked and shaped (a gradient check calls
+        this thousands of times on the same x and y)."""
         return float(self.loss_fn.value(Y, self._forward(X)[1][-1], **self.loss_params))
 
     def _run(self, x, y, backward_fn) -> Trace:
@@ -420,7 +424,7 @@ class NetworkCheck:
 
 
 def gradient_check(net: MLP, x, y, gradients=None, *, method="central", h=None,
-                   tolerance=1e-6) -> NetworkCheck:
+                   tolerance=1e-6, numerical=None) -> NetworkCheck:
     """Compare ``gradients`` (default: ``net.gradients(x, y)``) with finite differences of
     ``net.loss(x, y)`` in each parameter entry, the others held fixed.
 
@@ -431,6 +435,9 @@ def gradient_check(net: MLP, x, y, gradients=None, *, method="central", h=None,
     Near a kink of the activation the numerical side straddles two slopes and the check can
     fail on a correct gradient (CS231n: up to 1e-4 is expected there).
 
+    numerical: the finite differences of another check of the same net, x, y, method and h
+    (its ``.numerical``), to compare a second set of gradients without differencing again.
+
     >>> net = MLP((2, 4, 3), activation="tanh", loss="cross_entropy", seed=1)
     >>> check = gradient_check(net, [[0.2, -0.4]], [[0.0, 1.0, 0.0]])
     >>> check.passed, check.worst[0] in net.params
@@ -440,7 +447,22 @@ def gradient_check(net: MLP, x, y, gradients=None, *, method="central", h=None,
     if m.name == "complex_step":
         raise ValueError("the complex step is not offered for networks: use central or five_point")
     analytical = net.gradients(x, y) if gradients is None else gradients
-    numerical, errors = {}, {}
+    if numerical is None:
+        numerical = _finite_differences(net, x, y, m, h)
+    errors = {name: relative_error(analytical[name], numerical[name]) for name in net.params}
+    worst_name = max(errors, key=lambda k: float(np.max(errors[k])))
+    worst_index = np.unravel_index(int(np.argmax(errors[worst_name])), errors[worst_name].shape)
+    worst = float(errors[worst_name][worst_index])
+    return NetworkCheck(m.name, {k: np.asarray(v) for k, v in analytical.items()}, numerical,
+                        errors, worst, (worst_name, tuple(int(i) for i in worst_index)),
+                        tolerance, bool(worst <= tolerance))
+
+
+def _finite_differences(net: MLP, x, y, m, h) -> dict[str, np.ndarray]:
+    """∂L/∂θ of every parameter entry by the method m, the others held fixed."""
+    X, single = net._inputs(x)
+    Y = net._targets(y, len(X), single)
+    numerical = {}
     for name, p in net.params.items():
         num = np.empty_like(p)
         for idx in np.ndindex(p.shape):
@@ -448,7 +470,7 @@ def gradient_check(net: MLP, x, y, gradients=None, *, method="central", h=None,
 
             def loss_at(t, idx=idx, p=p):
                 p[idx] = t
-                return net.loss(x, y)
+                return net._loss(X, Y)
 
             step = m.default_step(old) if h is None else h
             try:
@@ -456,13 +478,7 @@ def gradient_check(net: MLP, x, y, gradients=None, *, method="central", h=None,
             finally:
                 p[idx] = old
         numerical[name] = num
-        errors[name] = relative_error(analytical[name], num)
-    worst_name = max(errors, key=lambda k: float(np.max(errors[k])))
-    worst_index = np.unravel_index(int(np.argmax(errors[worst_name])), errors[worst_name].shape)
-    worst = float(errors[worst_name][worst_index])
-    return NetworkCheck(m.name, {k: np.asarray(v) for k, v in analytical.items()}, numerical,
-                        errors, worst, (worst_name, tuple(int(i) for i in worst_index)),
-                        tolerance, bool(worst <= tolerance))
+    return numerical
 
 
 # --- training ------------------------------------------------------------------------------------

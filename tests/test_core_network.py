@@ -400,6 +400,19 @@ def test_gradient_check_passes_fails_and_restores():
         gradient_check(net, x, y, method="complex_step")
 
 
+def test_a_check_can_reuse_another_checks_finite_differences():
+    net, x, y = random_case("sigmoid", "cross_entropy", 4)
+    first = gradient_check(net, x, y)
+    wrong = {k: v * (1.0 + 1e-2 * (k == "b1")) for k, v in net.gradients(x, y).items()}
+    fresh = gradient_check(net, x, y, wrong)
+    reused = gradient_check(net, x, y, wrong, numerical=first.numerical)
+    for k in net.params:  # the same differences, and the same verdict, without differencing
+        assert np.array_equal(reused.numerical[k], fresh.numerical[k])
+        assert np.array_equal(reused.relative_error[k], fresh.relative_error[k])
+    assert (reused.passed, reused.worst) == (fresh.passed, fresh.worst) == (False, fresh.worst)
+    assert fresh.worst[0] == "b1"
+
+
 # --- planted bugs -------------------------------------------------------------------------------
 
 

@@ -643,7 +643,8 @@ def bug_code(bug: BackpropBug) -> tuple:
                  if f.__module__ == "derivs.network" and f.__name__ not in _HELPERS)
 
 
-def changed_lines(functions) -> tuple:
+@lru_cache(maxsize=64)
+def changed_lines(functions: tuple) -> tuple:
     """The lines marked "# BUG" in the functions' running source; a marker on a comment line
     of its own comes with the code line below it."""
     found = []
@@ -664,7 +665,10 @@ def bug_sizes(width: int) -> tuple:
 
 
 def bug_case(name: str, activation: str, loss: str, seed: int, width: int, x,
-             label: int) -> BugCase:
+             label: int, differences: dict | None = None) -> BugCase:
+    """differences: finite differences already taken, by the network's parameters (bytes):
+    the bugs of the backward pass are checked at the same network, so the numerical side is
+    computed once for them (it does not depend on the bug, only the analytical side does)."""
     bug = BACKPROP_BUGS[name]
     code = bug_code(bug)
     if bug.kind == "neuron_graph":
@@ -678,8 +682,13 @@ def bug_case(name: str, activation: str, loss: str, seed: int, width: int, x,
     net = MLP(sizes, activation, loss, NETWORK_INIT, seed)
     x = np.array(x, dtype=np.float64)
     at, grads = bug.wrong(net, x, label)
-    correct = gradient_check(at, x, label, method=METHOD, tolerance=TOLERANCE)
-    buggy = gradient_check(at, x, label, grads, method=METHOD, tolerance=TOLERANCE)
+    differences = {} if differences is None else differences
+    where = b"".join(at.params[k].tobytes() for k in sorted(at.params))
+    correct = gradient_check(at, x, label, method=METHOD, tolerance=TOLERANCE,
+                             numerical=differences.get(where))
+    differences[where] = correct.numerical
+    buggy = gradient_check(at, x, label, grads, method=METHOD, tolerance=TOLERANCE,
+                           numerical=correct.numerical)
     return BugCase(bug, sizes, _verdict(correct), _verdict(buggy), changed_lines(code), code,
                    CORRECT_CODE[bug.kind])
 
@@ -688,7 +697,9 @@ def bug_case(name: str, activation: str, loss: str, seed: int, width: int, x,
 def bug_cases(activation: str, loss: str, seed: int, width: int, x: tuple, label: int) -> dict:
     """Every bug's case for these settings (cached: a page rerun with the same settings, e.g. a
     bug picked in the fragment, checks nothing again). Treat the dict as read-only."""
-    return {name: bug_case(name, activation, loss, seed, width, x, label) for name in BACKPROP_BUGS}
+    differences: dict = {}
+    return {name: bug_case(name, activation, loss, seed, width, x, label, differences)
+            for name in BACKPROP_BUGS}
 
 
 # --- 3. vanishing and exploding gradients ------------------------------------------------------
