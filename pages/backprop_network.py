@@ -15,6 +15,7 @@ from derivs_app import predict, ui
 from derivs_app.figures import matrix_heatmap, network_diagram_figure
 from derivs_app.formatting import exact, subscript
 from derivs_app.views.backprop import (
+    BUG_EXAMPLE,
     NETWORK_LATEX,
     NETWORK_LOSSES,
     NETWORK_OUTPUTS,
@@ -129,16 +130,17 @@ def softmax_section(view: NetworkView) -> None:
     ui.table([{ui.tr("bpn.col_quantity"): name,
                **{f"i = {i + 1}": f"{v:g}" if name == "y" else exact(v)
                   for i, v in enumerate(values)}} for name, values in quantities])
-    heatmap, words = st.columns([2, 3], gap="medium")
-    with heatmap:
-        ui.chart(matrix_heatmap(step.jacobian, show_values=True, title="J = diag(s) − s sᵀ",
-                                height=320), "bpn_jacobian", alt=ui.tr("bpn.alt_jacobian"))
-    with words:
-        st.markdown(ui.tr("bpn.softmax_agree", diff=f"{step.max_difference:.2e}"))
-        if fits_softmax_page(step.z):
-            values = softmax_link(step.z, step.dloss_ds)
-            key = "bpn.softmax_link" if "smx_vjp" in values else "bpn.softmax_link_z"
-            st.markdown(ui.tr(key, url=page_link("softmax", values, ui.lang())))
+    st.markdown(ui.tr("bpn.softmax_agree", diff=f"{step.max_difference:.2e}"))
+    if fits_softmax_page(step.z):
+        values = softmax_link(step.z, step.dloss_ds)
+        key = "bpn.softmax_link" if "smx_vjp" in values else "bpn.softmax_link_z"
+        st.markdown(ui.tr(key, url=page_link("softmax", values, ui.lang())))
+    # folded: the table above has J's product already, and a chart less to redraw on every
+    # move of x (the Softmax page draws J live)
+    if section := ui.lazy_expander(ui.tr("bpn.jacobian_open"), "bpn_jacobian_open"):
+        with section:
+            ui.chart(matrix_heatmap(step.jacobian, show_values=True, title="J = diag(s) − s sᵀ",
+                                    height=320), "bpn_jacobian", alt=ui.tr("bpn.alt_jacobian"))
 
 
 def bug_summary(cases: dict[str, BugCase]) -> None:
@@ -186,9 +188,9 @@ def bug_detail(cases: dict[str, BugCase]) -> None:
 
 def bugs_section(settings: NetworkSettings) -> None:
     st.header(ui.tr("bpn.bugs_title"))
-    st.markdown(ui.tr("bpn.bugs_intro", width=settings.hidden[0]))
-    cases = bug_cases(settings.activation, settings.loss, settings.seed, settings.hidden[0],
-                      settings.x, settings.label)
+    st.markdown(ui.tr("bpn.bugs_intro", width=settings.hidden[0],
+                      x=", ".join(f"{v:g}" for v in BUG_EXAMPLE[0]), k=BUG_EXAMPLE[1] + 1))
+    cases = bug_cases(settings.activation, settings.loss, settings.seed, settings.hidden[0])
     bug_summary(cases)
     bug_detail(cases)
 

@@ -27,6 +27,7 @@ from derivs import (
 )
 from derivs_app.i18n import t
 from derivs_app.views.backprop import (
+    BUG_EXAMPLE,
     DEPTH_BATCH,
     DEPTH_PRESETS,
     DEPTH_SEEDS,
@@ -37,6 +38,7 @@ from derivs_app.views.backprop import (
     TrainConfig,
     advance,
     bug_case,
+    bug_cases,
     depth_view,
     graph_view,
     network_case,
@@ -221,6 +223,10 @@ def test_network_diagram_and_table_are_the_cores(lang):
 def test_the_softmax_step_is_written_out_and_matches_the_softmax_page(loss):
     at = open_page("backprop_network", bpn_loss=loss, bpn_seed="3", bpn_class="2")
     assert_clean(at)
+    assert "bpn_jacobian" not in charts(at)  # folded: a chart less to redraw on every move
+    at = open_page("backprop_network", bpn_loss=loss, bpn_seed="3", bpn_class="2",
+                   bpn_jacobian_open="true")
+    assert_clean(at)
     net, x, label = network_case(NetworkSettings((3,), "tanh", loss, 3, (0.5, -1.0), 1))
     last = net.trace(x, label).layers[-1]
     z = last.z[0]
@@ -286,6 +292,22 @@ def test_the_bug_cases_are_the_cores_gradient_checks(name):
     at, grads = bug.wrong(net, np.array([0.5, -1.0]), 1)
     buggy = gradient_check(at, np.array([0.5, -1.0]), 1, grads)
     assert case.buggy.max_rel_error == buggy.max_relative_error
+
+
+def test_the_bugs_are_checked_on_their_fixed_example_whatever_x_the_page_shows():
+    x, label = BUG_EXAMPLE
+    cases = bug_cases("tanh", "cross_entropy", 0, 3)
+    for name, case in cases.items():  # shared finite differences give the same verdicts
+        alone = bug_case(name, "tanh", "cross_entropy", 0, 3, x, label)
+        assert (case.correct, case.buggy) == (alone.correct, alone.buggy)
+    tables = []
+    for x1 in ("-1.5", "1.5"):
+        at = open_page("backprop_network", bpn_x1=x1, bpn_loss="cross_entropy")
+        assert_clean(at)
+        tables.append(next(tab for tab in markdown_tables(at)
+                           if tab.columns[0] == t("bpn.col_bug")))
+        assert any(f"x = ({x[0]:g}, {x[1]:g})" in m.value for m in at.markdown)
+    assert tables[0].equals(tables[1])
 
 
 # --- 3. vanishing and exploding gradients --------------------------------------------------------

@@ -209,6 +209,7 @@ TEXT = {
         "[open it there]({url}).",
         "在「Softmax 雅可比矩阵」页面上查看同样的 logits 与 J(这里 ∂ℓ/∂s 超出了那里 v 滑块的 ±5):"
         "[在那里打开]({url})。"),
+    "bpn.jacobian_open": ("J = diag(s) − s sᵀ as a heatmap", "J = diag(s) − s sᵀ 的热图"),
     "bpn.alt_jacobian": (
         "Heatmap of the softmax Jacobian J = diag(s) − s sᵀ at the output logits, each cell "
         "labelled with its value.",
@@ -218,11 +219,13 @@ TEXT = {
         "Each planted bug is a copy of the correct code with one line changed. Every one of them "
         "runs without an error and returns gradients of the right shapes; only the gradient "
         "check tells. The backward-pass bugs run on a network with two hidden layers of {width} "
-        "neurons (W₂ square, so W in place of Wᵀ type-checks), with the activation, loss, seed and "
-        "x above; the fan-out bug on the neuron of Backprop, node by node.",
+        "neurons (W₂ square, so W in place of Wᵀ type-checks), with the activation, loss and seed "
+        "above, on the example x = ({x}) of class {k}; the fan-out bug on the neuron of "
+        "Backprop, node by node.",
         "每个预置的 bug 都是正确代码改动一行后的副本。它们都能顺利运行、返回形状正确的梯度;"
         "只有梯度检验能发现问题。反向传播类的 bug 运行在两个隐藏层、每层 {width} 个神经元的网络上"
-        "(W₂ 是方阵,所以用 W 代替 Wᵀ 也能通过形状检查),使用上面的激活函数、损失、种子和 x;"
+        "(W₂ 是方阵,所以用 W 代替 Wᵀ 也能通过形状检查),使用上面的激活函数、损失和种子,"
+        "样本为 x = ({x})、类别 {k};"
         "扇出 bug 运行在「反向传播:逐个节点」的那个神经元上。"),
     "bpn.col_bug": ("bug", "bug"),
     "bpn.col_where": ("where", "位置"),

@@ -19,7 +19,7 @@ CHART = ".js-plotly-plot .main-svg"
 #: page -> (title key, chart keys it must draw)
 PAGES = {
     "backprop": ("bp.title", ("bp_graph",)),
-    "backprop_network": ("bpn.title", ("bpn_diagram", "bpn_jacobian")),
+    "backprop_network": ("bpn.title", ("bpn_diagram",)),
     "backprop_depth": ("bpd.title", ("bpd_chart",)),
     "backprop_train": ("bpt.title", ("bpt_regions", "bpt_curves")),
 }
