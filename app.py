@@ -38,3 +38,4 @@ navigation = st.navigation([
 ui.guarded(navigation.run)()
 # after a full run (fragments do not pass here): what the link says that no control read
 ui.drop_unused_link_values()
+ui.freeze_new_imports()

@@ -10,6 +10,7 @@ import functools
 import gc
 import inspect
 import logging
+import sys
 import uuid
 
 import streamlit as st
@@ -21,11 +22,23 @@ from derivs_app.describe import data_rows, describe
 from derivs_app.i18n import DEFAULT_LANGUAGE, LANGUAGES, language_from_locale, localized_latex, t
 from derivs_app.views.playground import plain_markdown
 
-# Streamlit runs a full gc.collect() after every rerun (runner.postScriptGC), and its cost grows
-# with every object alive in the process: sympy, scipy and plotly leave hundreds of thousands.
-# Freezing what the imports made moves it out of the collector's sight, so a rerun's collection
-# scans only what that rerun made (see bench/latency.py, column "cleanup").
+# A full garbage collection costs in proportion to every object alive in the process, and
+# sympy, scipy and plotly leave hundreds of thousands; it holds the GIL, so every visitor waits.
+# Freezing what the imports made moves it out of the collector's sight (Streamlit's own
+# collection after each rerun is off: .streamlit/config.toml, runner.postScriptGC), and each
+# page's first run freezes what its own imports added (freeze_new_imports).
 gc.freeze()
+_modules_frozen = 0
+
+
+def freeze_new_imports() -> None:
+    """After a run that imported modules (a page's first visit), freeze what they made. A few
+    times per process: the count of modules only grows until every page has been seen."""
+    global _modules_frozen
+    if len(sys.modules) != _modules_frozen:
+        _modules_frozen = len(sys.modules)
+        gc.collect()  # garbage is not frozen with the rest
+        gc.freeze()
 
 # Until app.py has called st.navigation once, Streamlit treats a folder named pages/ as a
 # legacy multipage app: a fresh server's first request for /softmax would run that page alone,
