@@ -955,6 +955,7 @@ def derivative_check_figure(x, true, mine, *, true_name: str, mine_name: str,
 
 #: How far along a stepped graph each node and edge is: not reached, forward, backward.
 _STEP_COLOURS = {"pending": "#ced4da", "forward": COLOURS["f"], "backward": COLOURS["df"]}
+_ARROW_STANDOFF = 0.3  # in axis units: a node's circle is about 0.2 wide on the default graph
 _BAND_RING = {"good": COLOURS["numerical"], "kink": "#f08c00", "doubtful": "#f08c00",
               "wrong": "#e03131"}
 
@@ -985,12 +986,24 @@ def computation_graph_figure(nodes, edges, *, height: int = 620, title: str = ""
             traces.append(dict(type="scatter", x=xs, y=ys, mode="lines", hoverinfo="skip",
                                showlegend=False,
                                line=dict(color=_STEP_COLOURS[state], width=5 if current else 2.2)))
-    for e in edges:  # the arrowhead, just short of the child's circle
-        colour = _STEP_COLOURS[e["state"]]
-        annotations.append(dict(x=e["x1"], y=e["y1"], ax=e["x0"], ay=e["y0"], xref="x", yref="y",
-                                axref="x", ayref="y", text="", showarrow=True, arrowhead=2,
-                                arrowsize=1.2, arrowwidth=2, arrowcolor=colour, standoff=28,
-                                startstandoff=28))
+    # The arrowheads, just short of each child's circle: one marker trace per colour, each head
+    # turned along its edge (angleref "previous": the edge's start is the point before it, drawn
+    # at size 0). Arrow annotations, one per edge, cost the browser ~20 ms a redraw to measure.
+    for state in ("pending", "forward", "backward"):
+        chosen = [e for e in edges if e["state"] == state]
+        if not chosen:
+            continue
+        xs, ys, sizes = [], [], []
+        for e in chosen:
+            dx, dy = e["x1"] - e["x0"], e["y1"] - e["y0"]
+            back = _ARROW_STANDOFF / max(float(np.hypot(dx, dy)), 1e-12)
+            xs += [e["x0"], e["x1"] - back * dx, None]
+            ys += [e["y0"], e["y1"] - back * dy, None]
+            sizes += [0, 13, 0]
+        traces.append(dict(type="scatter", x=xs, y=ys, mode="markers", hoverinfo="skip",
+                           showlegend=False, meta=f"arrows_{state}",
+                           marker=dict(symbol="arrow", angleref="previous", size=sizes,
+                                       color=_STEP_COLOURS[state], line=dict(width=0))))
     labelled = [e for e in edges if e["label"]]
     spots = [(e["x0"] + e.get("at", 0.5) * (e["x1"] - e["x0"]),
               e["y0"] + e.get("at", 0.5) * (e["y1"] - e["y0"])) for e in labelled]
