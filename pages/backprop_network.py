@@ -159,7 +159,8 @@ def bug_summary(cases: dict[str, BugCase]) -> None:
 
 @ui.fragment
 def bug_detail(cases: dict[str, BugCase]) -> None:
-    name = ui.select(ui.tr("bpn.bug_pick"), list(cases), key="bpn_bug")  # its registry name
+    name = ui.select(ui.tr("bpn.bug_pick"), list(cases), key="bpn_bug",  # registry name in URL
+                     format_func=ui.labeller("bpn.bug"))
     case = cases[name]
     st.markdown(ui.tr("bpn.rule_broken"))
     st.info(ui.tr(f"bpn.rule.{name}"), icon=":material/rule:")

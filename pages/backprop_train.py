@@ -40,7 +40,8 @@ def controls() -> tuple[TrainConfig, float, int]:
     change redraws only the run (a new network is cheap to show; none is trained)."""
     boxes = st.columns([1.2, 1.2, 1, 1.3, 1])
     with boxes[0]:
-        dataset = ui.select(ui.tr("bpt.dataset"), DATASETS, key="bpt_data")  # registry names
+        dataset = ui.select(ui.tr("bpt.dataset"), DATASETS, key="bpt_data",  # registry names
+                            format_func=ui.labeller("bpt.data"))
     with boxes[1]:
         activation = ui.select(ui.tr("bpt.activation"), ACTIVATIONS, key="bpt_act",
                                format_func=lambda n: ACTIVATIONS[n].label,

@@ -377,6 +377,10 @@ TEXT = {
         "所用梯度正是其他页面上的反向传播。走一步或走很多步,观察损失下降、决策区域成形,"
         "以及每一层梯度范数的变化。"),
     "bpt.dataset": ("Dataset", "数据集"),
+    "bpt.data.moons": ("two moons", "双月形"),
+    "bpt.data.circles": ("circles", "同心圆"),
+    "bpt.data.spirals": ("spirals", "双螺旋"),
+    "bpt.data.xor": ("XOR", "异或"),
     "bpt.activation": ("Activation f", "激活函数 f"),
     "bpt.layers": ("Hidden layers", "隐藏层数"),
     "bpt.width": ("Neurons per hidden layer", "每个隐藏层的神经元数"),
