@@ -1218,7 +1218,9 @@ def training_curves_figure(losses, grad_norms, *, loss_name: str, layer_names, x
                    zeroline=False),
         yaxis=dict(anchor="x", domain=[0.56, 1.0], title=dict(text=loss_name), type="log",
                    exponentformat="power", zeroline=False),
-        xaxis2=dict(anchor="y2", domain=[0.0, 1.0], title=dict(text=x), zeroline=False),
+        # steps start at 0: no negative steps drawn before the first one is taken
+        xaxis2=dict(anchor="y2", domain=[0.0, 1.0], title=dict(text=x), zeroline=False,
+                    range=[0, max(1, len(losses) - 1)]),
         yaxis2=dict(anchor="x2", domain=[0.0, 0.44], title=dict(text=grad_y), type="log",
                     exponentformat="power", zeroline=False),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
