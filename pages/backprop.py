@@ -8,7 +8,7 @@ live in a fragment, so a step redraws only the graph and its tables."""
 
 import streamlit as st
 
-from derivs import ACTIVATIONS, LOSSES
+from derivs import ACTIVATIONS
 from derivs.network import NEURON_LOSSES
 from derivs_app import predict, ui
 from derivs_app.figures import computation_graph_figure
@@ -41,7 +41,7 @@ def controls() -> tuple[NeuronInputs, str, str]:
     with st.sidebar:
         st.header(ui.tr("common.controls"))
         loss = ui.select(ui.tr("bp.loss"), NEURON_LOSSES, key="bp_loss",
-                         format_func=lambda n: LOSSES[n].label)
+                         format_func=ui.labeller("loss.name"))
         options = neuron_activations(loss)
         activation = ui.select(ui.tr("bp.activation"), options, key="bp_act",
                                format_func=lambda n: ACTIVATIONS[n].label,
@@ -160,7 +160,7 @@ def same_numbers(view: GraphView) -> None:
                       fprime=exact(fprime),
                       url=page_link("activations", activation_link(view.activation, z), ui.lang())))
     value, each = loss_page_gradient(view.loss, view.inputs.t, a)
-    st.markdown(ui.tr("bp.same_loss", loss=LOSSES[view.loss].label, t=short(view.inputs.t, 4),
+    st.markdown(ui.tr("bp.same_loss", loss=ui.tr(f"loss.name.{view.loss}"), t=short(view.inputs.t, 4),
                       a=exact(a), value=exact(value), each=exact(each), dl_da=exact(dl_da),
                       url=page_link("losses", loss_link(view.loss, view.inputs.t, a), ui.lang())))
 

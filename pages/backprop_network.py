@@ -9,7 +9,7 @@ settings for the summary, and cached, so picking another only redraws its detail
 
 import streamlit as st
 
-from derivs import ACTIVATIONS, LOSSES
+from derivs import ACTIVATIONS
 from derivs.network import MLP, backward
 from derivs_app import predict, ui
 from derivs_app.figures import matrix_heatmap, network_diagram_figure
@@ -55,7 +55,7 @@ def controls() -> NetworkSettings:
                                index=list(ACTIVATIONS).index("tanh"))
     with top[3]:
         loss = ui.select(ui.tr("bpn.loss"), NETWORK_LOSSES, key="bpn_loss",
-                         format_func=lambda n: LOSSES[n].label)
+                         format_func=ui.labeller("loss.name"))
     bottom = st.columns(4)
     low, high, step = X_RANGE
     x = []

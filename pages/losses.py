@@ -68,7 +68,7 @@ def setup():
     choice, size, parameters = st.columns([1.3, 1, 1], gap="large")
     with choice:
         name = ui.select(ui.tr("loss.choose"), LOSSES, "loss",
-                         format_func=lambda key: LOSSES[key].label)
+                         format_func=ui.labeller("loss.name"))
     loss = LOSSES[name]
     with size:
         n = ui.slider(ui.tr("loss.n"), "loss_n", N_MIN, N_MAX, N_DEFAULT, 1)
