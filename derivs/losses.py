@@ -105,7 +105,10 @@ class Loss:
         found = []
         if self.prediction == "probabilities":
             upper_ok = yhat <= 1 if self.target == "distribution" else yhat < 1
-            if not np.all((yhat > 0) & upper_ok):
+            inside = (yhat > 0) & upper_ok
+            if self.target == "binary":  # ŷ = y ∈ {0, 1}: the term is 0, the gradient finite
+                inside |= ((yhat == 0) | (yhat == 1)) & (y == yhat)
+            if not np.all(inside):
                 found.append("prediction_not_probability")
         if self.target == "binary" and not np.all((y >= 0) & (y <= 1)):
             found.append("target_not_binary")

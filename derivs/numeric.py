@@ -494,7 +494,7 @@ def richardson_tableau(f, x, h=None, dtype=np.float64) -> RichardsonTableau:
                              float(value[0]), float(estimate[0]), int(sum(calls)))
 
 
-def numeric_jacobian(f, x, method="central", h=None):
+def numeric_jacobian(f, x, method="central", h=None, domain=None):
     """Numerical Jacobian J[..., j] = ∂f/∂x_j, one coordinate of x at a time.
 
     Convention as ``derivs.softmax_jacobian``: output index first, input index last.
@@ -504,6 +504,10 @@ def numeric_jacobian(f, x, method="central", h=None):
       x: the point, any shape.
       method: any method of ``numeric_derivative`` (each coordinate with its default step).
       h: absolute step, scalar or x's shape; None for the method's default.
+      domain: (lo, hi), the closed interval where f is defined in each entry (probabilities:
+        (0, 1)), or None. A coordinate whose stencil would leave it is differenced one-sided
+        into the domain instead (forward at lo, backward at hi, each with its own default
+        step): ``one_sided_entries`` says which.
 
     Returns:
       Shape f(x).shape + x.shape: a gradient (n,) for scalar f, an (m, n) Jacobian for
@@ -512,20 +516,56 @@ def numeric_jacobian(f, x, method="central", h=None):
     >>> numeric_jacobian(lambda v: np.array([v[0] * v[1], v[1]]), [2.0, 3.0]).round(8)
     array([[3., 2.],
            [0., 1.]])
+    >>> # −log(1 − p) at p = 0, where a central difference would need p < 0
+    >>> float(numeric_jacobian(lambda p: -np.log1p(-p[0]), [0.0], domain=(0, 1))[0]).__round__(6)
+    1.0
     """
     m = get_method(method)
     x = as_array(x)
     steps = m.default_step(x) if h is None else np.broadcast_to(as_array(h), x.shape)
+    sides = one_sided_entries(x, method, h, domain)
     out_shape = np.shape(f(x))
     jac = np.empty(out_shape + x.shape)
     for j in np.ndindex(x.shape):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            if m.adaptive:  # every output its own ladder: each has its own scale
+            if j in sides:
+                side = get_method(sides[j])
+                jac[(...,) + j] = side.estimate(partial(along, f, x, j, ...), x[j],
+                                                side.default_step(x[j]))
+            elif m.adaptive:  # every output its own ladder: each has its own scale
                 for i in np.ndindex(out_shape):
                     jac[i + j] = m.estimate(partial(along, f, x, j, i), x[j], steps[j])
             else:
                 jac[(...,) + j] = m.estimate(partial(along, f, x, j, ...), x[j], steps[j])
     return jac
+
+
+def one_sided_entries(x, method="central", h=None, domain=None) -> dict:
+    """{index: "forward" or "backward"} for the entries of x where ``method``'s stencil would
+    leave the closed interval ``domain`` (its default step, or h): forward where it would cross
+    the lower end, backward where it would cross the upper one. {} for domain None.
+
+    >>> one_sided_entries(np.array([0.0, 0.5, 1.0]), domain=(0.0, 1.0))
+    {(0,): 'forward', (2,): 'backward'}
+    """
+    if domain is None:
+        return {}
+    lo, hi = domain
+    m = get_method(method)
+    x = as_array(x)
+    if m.name in ("forward", "backward", "complex_step"):
+        reach = {"forward": (0, 1), "backward": (1, 0), "complex_step": (0, 0)}[m.name]
+    else:  # central, five_point (two steps out), richardson (its largest step is below 1)
+        reach = (2, 2) if m.name == "five_point" else (1, 1)
+    steps = (m.default_step(x) if not m.adaptive else np.maximum(1.0, np.abs(x))) \
+        if h is None else np.broadcast_to(as_array(h), x.shape)
+    sides = {}
+    for j in np.ndindex(x.shape):
+        if x[j] - reach[0] * steps[j] < lo:
+            sides[j] = "forward"
+        elif x[j] + reach[1] * steps[j] > hi:
+            sides[j] = "backward"
+    return sides
 
 
 def along(fn, base, k, index, t):
@@ -679,10 +719,11 @@ class CheckResult:
     passed: np.ndarray  # per entry (for the "norm" rule: all entries share the verdict)
     ok: bool
     message: str
+    one_sided: tuple = ()  # ((index, "forward" | "backward"), ...): entries at the domain's edge
 
 
 def gradcheck(f, analytical, x, preset="pytorch", *, elementwise=False, method=None, h=None,
-              dtype=np.float64):
+              dtype=np.float64, domain=None):
     """Compare an analytical derivative with a numerical one under a named preset.
 
     The numerical side is ``numeric_derivative`` (elementwise) or ``numeric_jacobian`` with the
@@ -697,6 +738,8 @@ def gradcheck(f, analytical, x, preset="pytorch", *, elementwise=False, method=N
       method, h: override the preset's (an adaptive method ignores the preset's step).
       dtype: precision of the numerical side (elementwise only; see numeric_derivative); the
         analytical side stays float64, as a hand-written float64 derivative would.
+      domain: (lo, hi) where f is defined in each entry; entries at its edge are differenced
+        one-sided into it (``numeric_jacobian``; the result's ``one_sided`` lists them).
 
     Returns:
       A frozen CheckResult: both sides, absolute and relative errors, per-entry verdicts, ok,
@@ -716,7 +759,7 @@ def gradcheck(f, analytical, x, preset="pytorch", *, elementwise=False, method=N
     elif np.dtype(dtype) != np.float64:
         raise ValueError("dtype other than float64 needs elementwise=True")
     else:
-        n = as_array(numeric_jacobian(f, x, method=method, h=h))
+        n = as_array(numeric_jacobian(f, x, method=method, h=h, domain=domain))
     if a.shape != n.shape:
         raise ValueError(f"analytical has shape {a.shape} but numerical has {n.shape}")
     abs_err = np.abs(a - n)
@@ -729,7 +772,9 @@ def gradcheck(f, analytical, x, preset="pytorch", *, elementwise=False, method=N
         passed = np.full(a.shape, bool(np.sqrt(np.sum(abs_err * abs_err)) <= p.atol))
     passed = passed & np.isfinite(a) & np.isfinite(n)
     ok = bool(np.all(passed))
-    return CheckResult(p, method, x, a, n, abs_err, rel_err, passed, ok, _report(p, a, n, passed))
+    one_sided = () if elementwise else tuple(one_sided_entries(x, method, h, domain).items())
+    return CheckResult(p, method, x, a, n, abs_err, rel_err, passed, ok, _report(p, a, n, passed),
+                       one_sided)
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,11 @@ def check(loss, y, yhat, params, use_notes) -> None:
     """The loss value, and the analytic (or the notes') gradient under a gradient check."""
     st.header(ui.tr("loss.check"))
     analytical = loss.notes_grad(y, yhat) if use_notes else loss.grad(y, yhat, **params)
-    result = gradcheck(lambda v: loss.value(y, v, **params), analytical, yhat, preset=PRESET)
+    # probabilities live in [0, 1]: an entry at 0 or 1 (BCE with ŷ = y there) is differenced
+    # one-sided into the interval, not across its edge
+    domain = (0.0, 1.0) if loss.prediction == "probabilities" else None
+    result = gradcheck(lambda v: loss.value(y, v, **params), analytical, yhat, preset=PRESET,
+                       domain=domain)
     def verdict() -> None:
         value_col, verdict_col = st.columns([1, 3])
         # the whole value, as a readout: st.metric cut it to "0.916666…" on a projector
@@ -165,6 +169,10 @@ def check(loss, y, yhat, params, use_notes) -> None:
                                    y=ui.tr("loss.bars_y"), notes=use_notes), key="loss_bars")
         with table:
             ui.table(gradient_table(names, result, use_notes))
+        true_grad = loss.grad(y, yhat, **params)  # the core's, whichever side is checked
+        for (k,), side in result.one_sided:
+            st.caption(ui.tr(f"loss.one_sided.{side}", name=names[k], value=f"{yhat[k]:g}",
+                             grad=f"{true_grad[k]:.10g}", n=len(yhat)))
 
     for part in (gradients, verdict) if ui.presenting() else (verdict, gradients):
         part()  # on a projector the chart comes first

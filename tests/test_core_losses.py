@@ -192,14 +192,17 @@ def test_problems(name):
     assert loss.problems(inf_y, w) == ("not_finite",)
 
     if loss.prediction == "probabilities":
+        soft = y.copy()  # a target that is neither 0 nor 1 where ŷ goes bad (BCE allows ŷ = y)
+        if loss.target == "binary":
+            soft[2] = 0.5
         for bad_value in (0.0, 1.5, -0.1):
             bad = w.copy()
             bad[2] = bad_value
-            assert "prediction_not_probability" in loss.problems(y, bad), bad_value
+            assert "prediction_not_probability" in loss.problems(soft, bad), bad_value
         if loss.target == "binary":  # log(1 − ŷ) needs ŷ < 1
             bad = w.copy()
             bad[2] = 1.0
-            assert "prediction_not_probability" in loss.problems(y, bad)
+            assert "prediction_not_probability" in loss.problems(soft, bad)
     if loss.target == "distribution":
         assert loss.problems(0.9 * y, w) == ("target_not_normalised",)
         negative = np.array([1.2, -0.2, 0.0, 0.0])  # sums to 1, one entry negative
@@ -212,6 +215,13 @@ def test_problems(name):
             bad[0] = bad_value
             assert "target_not_binary" in loss.problems(bad, w)
         assert loss.problems(np.full(4, 0.3), w) == ()  # soft labels in [0, 1] are fine
+        # ŷ = y at 0 or 1: the term is 0 and the gradient finite (issue 11), so it is allowed
+        edge_y, edge_w = y.copy(), w.copy()
+        edge_y[:2], edge_w[:2] = [1.0, 0.0], [1.0, 0.0]
+        assert loss.problems(edge_y, edge_w) == ()
+        assert np.all(np.isfinite(loss.grad(edge_y, edge_w)))
+        edge_y[0] = 0.5  # a soft label at ŷ = 1: log(1 − ŷ) = −∞ weighs in
+        assert loss.problems(edge_y, edge_w) == ("prediction_not_probability",)
 
 
 

@@ -16,6 +16,7 @@ from derivs import (
     METHODS,
     error_band,
     gradcheck,
+    numeric,
     numeric_derivative,
     numeric_jacobian,
     relative_error,
@@ -279,3 +280,31 @@ def test_step_error_curve(f, df, x0):
             # Left side: round-off ε|f|/h rises as h shrinks, slope ≈ −1 (measured −0.95..−1.04)
             assert -1.3 < _slope(h, err, 1e-14, 1e-9) < -0.7, name
             assert np.nanmax(err[h <= 1e-13]) > 100 * np.nanmin(err)
+
+
+@pytest.mark.parametrize("method", ["central", "five_point", "forward", "backward"])
+def test_a_jacobian_on_a_closed_domain_differences_its_edges_one_sided(method):
+    """f(p) = Σ log(1 + p_k) − log(2 − p_k) on [0, 1]: at the ends a central stencil would leave
+    the domain (where f is NaN in this test), so those entries go forward at 0, backward at 1;
+    inside, the method itself. Each against the exact derivative 1/(1 + p) + 1/(2 − p)."""
+    calls = []
+
+    def f(p):
+        calls.append(np.array(p, dtype=float))
+        p = np.asarray(p, dtype=float)
+        outside = (p < 0) | (p > 1)
+        return np.where(outside.any(), np.nan, np.sum(np.log1p(p) - np.log(2 - p)))
+
+    x = np.array([0.0, 0.4, 1.0])
+    jac = numeric_jacobian(f, x, method=method, domain=(0.0, 1.0))
+    exact = 1 / (1 + x) + 1 / (2 - x)
+    np.testing.assert_allclose(jac, exact, rtol=1e-6)
+    assert all(np.all((c >= 0) & (c <= 1)) for c in calls)  # never outside the domain
+    sides = numeric.one_sided_entries(x, method, domain=(0.0, 1.0))
+    expected = {"central": {(0,): "forward", (2,): "backward"},
+                "five_point": {(0,): "forward", (2,): "backward"},
+                "forward": {(2,): "backward"}, "backward": {(0,): "forward"}}[method]
+    assert sides == expected
+    assert numeric.one_sided_entries(x, method) == {}  # no domain: nothing one-sided
+    result = gradcheck(f, exact, x, "pytorch", method=method, domain=(0.0, 1.0))
+    assert result.ok and dict(result.one_sided) == expected

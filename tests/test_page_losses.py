@@ -344,3 +344,29 @@ def test_plotly_payload_stays_small():
     at = page(loss=LOSSES["softmax_cross_entropy"].label, loss_n=6)
     total = sum(len(c.proto.spec) for c in at.get("plotly_chart"))
     assert total <= 150_000, total
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_bce_at_the_boundary_shows_its_finite_gradient_checked_one_sided(lang):
+    """ŷ = y = 1 and ŷ = y = 0: the term is 0 and the gradient the other term's, −1/n and +1/n
+    (the core's, pinned against sympy's one-sided limits in test_core_losses); the check differences
+    those entries into [0, 1] and passes, and the page says which side it took."""
+    at = page(lang, loss="binary_cross_entropy", loss_n=3, loss_b0=1.0, loss_q0=1.0,
+              loss_b1=0.0, loss_q1=0.0, loss_b2=1.0, loss_q2=0.3)
+    assert_clean(at)
+    y, yhat = inputs(at)
+    assert (y, yhat) == ([1.0, 0.0, 1.0], [1.0, 0.0, 0.3])
+    gradient = shown_gradient(at, lang)
+    assert gradient[:2] == [float(f"{-1 / 3:.10g}"), float(f"{1 / 3:.10g}")]
+    numerical = [float(v) for v in markdown_tables(at)[0][t("loss.col_numerical", lang)]]
+    np.testing.assert_allclose(numerical[:2], [-1 / 3, 1 / 3], rtol=1e-6)
+    assert t("loss.check_pass", lang, preset="PyTorch").split("{")[0][:12] in \
+        " ".join(s.value for s in at.success)
+    captions = [c.value for c in at.caption]
+    for side, k in (("backward", 0), ("forward", 1)):
+        expected = t(f"loss.one_sided.{side}", lang, name=f"ŷ{'₀₁'[k]}", value=f"{yhat[k]:g}",
+                     grad=f"{(-1 / 3, 1 / 3)[k]:.10g}", n=3)
+        assert expected in captions
+    # where the target differs, ŷ = 1 is still refused: the loss is infinite there
+    at = page(lang, loss="binary_cross_entropy", loss_n=2, loss_b0=0.0, loss_q0=1.0)
+    assert t("problem.prediction_not_probability", lang) in [w.value for w in at.warning]

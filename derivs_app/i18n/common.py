@@ -70,8 +70,10 @@ TEXT = {
     "problem.shape": ("y and ŷ must have the same number of entries.", "y 与 ŷ 的元素个数必须相同。"),
     "problem.not_finite": ("Every entry must be a finite number.", "所有元素都必须是有限数。"),
     "problem.prediction_not_probability": (
-        "Predicted probabilities must lie in (0, 1] (binary cross-entropy: in (0, 1)); log 0 is −∞.",
-        "预测概率必须在 (0, 1] 内(二元交叉熵:在 (0, 1) 内);log 0 = −∞。"),
+        "Predicted probabilities must lie in (0, 1] (binary cross-entropy: in (0, 1), or exactly "
+        "0 or 1 where the target is the same); log 0 is −∞.",
+        "预测概率必须在 (0, 1] 内(二元交叉熵:在 (0, 1) 内,或在目标值相同处恰为 0 或 1);"
+        "log 0 = −∞。"),
     "problem.target_not_binary": ("Binary targets must lie in [0, 1].", "二元目标值必须在 [0, 1] 内。"),
     "problem.target_negative": ("Targets must not be negative.", "目标值不能为负。"),
     "problem.target_not_normalised": (

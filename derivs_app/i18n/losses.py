@@ -51,6 +51,20 @@ TEXT = {
     "loss.check_fail": (
         "Check FAILED ({preset}): the analytic gradient disagrees with finite differences.",
         "检验失败({preset}):解析梯度与有限差分不一致。"),
+    "loss.one_sided.forward": (
+        "{name} = {value} sits on the edge of [0, 1]: its term of the loss is 0 there (the target "
+        "is the same), and the gradient is the other term's, {grad} (= +1/n, n = {n}). The "
+        "numerical side takes a forward difference into the interval, since a central one would "
+        "need {name} < 0.",
+        "{name} = {value} 位于 [0, 1] 的边界:此处它那一项损失为 0(目标值相同),梯度来自另一项,"
+        "为 {grad}(= +1/n,n = {n})。数值一侧改用向区间内的前向差分,因为中心差分需要 {name} < 0。"),
+    "loss.one_sided.backward": (
+        "{name} = {value} sits on the edge of [0, 1]: its term of the loss is 0 there (the target "
+        "is the same), and the gradient is the other term's, {grad} (= −1/n, n = {n}). The "
+        "numerical side takes a backward difference into the interval, since a central one would "
+        "need {name} > 1.",
+        "{name} = {value} 位于 [0, 1] 的边界:此处它那一项损失为 0(目标值相同),梯度来自另一项,"
+        "为 {grad}(= −1/n,n = {n})。数值一侧改用向区间内的后向差分,因为中心差分需要 {name} > 1。"),
     "loss.check_source": ("Settings: {source}. The checker's report:",
                           "设置:{source}。检验器的报告:"),
     "loss.why.mse": (
