@@ -506,8 +506,8 @@ def numeric_jacobian(f, x, method="central", h=None, domain=None):
       h: absolute step, scalar or x's shape; None for the method's default.
       domain: (lo, hi), the closed interval where f is defined in each entry (probabilities:
         (0, 1)), or None. A coordinate whose stencil would leave it is differenced one-sided
-        into the domain instead (forward at lo, backward at hi, each with its own default
-        step): ``one_sided_entries`` says which.
+        into the domain instead (forward at lo, backward at hi, with h, or that method's own
+        default step): ``one_sided_entries`` says which.
 
     Returns:
       Shape f(x).shape + x.shape: a gradient (n,) for scalar f, an (m, n) Jacobian for
@@ -530,8 +530,8 @@ def numeric_jacobian(f, x, method="central", h=None, domain=None):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if j in sides:
                 side = get_method(sides[j])
-                jac[(...,) + j] = side.estimate(partial(along, f, x, j, ...), x[j],
-                                                side.default_step(x[j]))
+                step = side.default_step(x[j]) if h is None else steps[j]
+                jac[(...,) + j] = side.estimate(partial(along, f, x, j, ...), x[j], step)
             elif m.adaptive:  # every output its own ladder: each has its own scale
                 for i in np.ndindex(out_shape):
                     jac[i + j] = m.estimate(partial(along, f, x, j, i), x[j], steps[j])
