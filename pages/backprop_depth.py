@@ -76,8 +76,8 @@ def words(view: DepthView) -> str:
 
 @ui.fragment
 def study() -> None:
-    """The presets, the controls and all they redraw: a move reruns only this."""
-    presets()
+    """The controls and all they redraw: a move reruns only this (the presets above it are
+    outside: a preset is a full rerun, a move re-renders fewer elements)."""
     depth, width, activation, init, sigma = controls()
     view = depth_view(depth, width, activation, init, sigma)
     n = view.norms
@@ -105,6 +105,7 @@ def render() -> None:
     ui.prose("bpd.intro")
     predict.ask("backprop_depth")
     ui.latex(DEPTH_LATEX)
+    presets()
     study()
     st.subheader(ui.tr("bpd.source_title"))
     ui.show_source(gradient_norms, depth_study_case)

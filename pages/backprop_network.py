@@ -3,8 +3,8 @@ weight, the gradients beside central differences, the softmax output's Jᵀ ∂�
 and the planted bugs of derivs.BACKPROP_BUGS failing the same check. All numbers come from
 derivs.network; this file reads widgets and renders.
 
-The controls and all they drive live in a fragment (the formulas, questions and source stay
-put); the bug picker in a fragment of its own inside it (every bug's check is computed once per
+The example's controls and all they drive live in a fragment (the formulas, questions, the
+network's shape and the source stay put); the bug picker in a fragment of its own inside it (every bug's check is computed once per
 settings for the summary, and cached, so picking another only redraws its detail)."""
 
 import streamlit as st
@@ -41,9 +41,9 @@ def verdict(passed: bool) -> str:
     return ui.tr("bpn.pass") if passed else ui.tr("bpn.fail")
 
 
-def controls() -> NetworkSettings:
-    """In the page, not the sidebar: they live in the network's fragment, so a move redraws
-    only what depends on the network (not the formulas, the questions or the source)."""
+def shape_controls() -> tuple:
+    """The network's shape, activation and loss: outside the fragment (a change reruns the
+    page, and is rare), so that a move of x re-renders four widgets fewer."""
     top = st.columns(4)
     with top[0]:
         layers = ui.slider(ui.tr("bpn.layers"), "bpn_layers", 1, 2, 1, 1)
@@ -56,6 +56,13 @@ def controls() -> NetworkSettings:
     with top[3]:
         loss = ui.select(ui.tr("bpn.loss"), NETWORK_LOSSES, key="bpn_loss",
                          format_func=ui.labeller("loss.name"))
+    return int(layers), int(width), activation, loss
+
+
+def controls(shape: tuple) -> NetworkSettings:
+    """The example and the seed: in the network's fragment, so a move redraws only what
+    depends on the network (not the formulas, the questions or the source)."""
+    layers, width, activation, loss = shape
     bottom = st.columns(4)
     low, high, step = X_RANGE
     x = []
@@ -197,9 +204,9 @@ def bugs_section(settings: NetworkSettings) -> None:
 
 
 @ui.fragment
-def network() -> None:
-    """The controls and everything the network drives: a move reruns only this."""
-    settings = controls()
+def network(shape: tuple) -> None:
+    """The example's controls and everything the network drives: a move reruns only this."""
+    settings = controls(shape)
     view = network_view(settings)
     diagram_section(view)
     softmax_section(view)
@@ -212,7 +219,7 @@ def render() -> None:
     predict.ask("backprop_network")
     for tex in NETWORK_LATEX:
         ui.latex(tex)
-    network()
+    network(shape_controls())
     st.subheader(ui.tr("bpn.source_title"))
     ui.show_source(MLP._run, backward)
     st.caption(ui.tr("common.share"))
