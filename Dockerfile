@@ -38,6 +38,7 @@ COPY .streamlit/config.toml .streamlit/
 COPY derivs/ derivs/
 COPY derivs_app/ derivs_app/
 COPY pages/ pages/
+COPY assets/ assets/
 COPY app.py ./
 # Bytecode compiled now, as root: the app's user cannot write /app, so without this every start
 # would compile the app's modules again.

@@ -1,5 +1,7 @@
 """derivs: the entry point only routes. Pages live in pages/, the maths in derivs/."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from derivs_app import ui
@@ -7,8 +9,11 @@ from derivs_app.i18n import t
 
 # A presenter-mode link opens with the side bar folded away (the first run reads the URL).
 presenting_link = st.query_params.get(ui.PRESENT, "").lower() == "true"
-# The favicon: a material icon (a plain "∂" is no emoji, so the browser asked for a file /∂).
-st.set_page_config(page_title="derivs", page_icon=":material/functions:", layout="wide",
+# The favicon is a file served by this server: a material icon would be fetched from Google's
+# font servers (a school's offline server has none), and "∂" is no emoji (the browser asked
+# for a file /∂).
+st.set_page_config(page_title="derivs", page_icon=str(Path(__file__).parent / "assets" /
+                                                      "favicon.png"), layout="wide",
                    initial_sidebar_state="collapsed" if presenting_link else "auto")
 
 ui.start_link_registry()
