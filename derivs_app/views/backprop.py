@@ -268,23 +268,27 @@ def local_rule(g: NeuronGraph, child: str, slot: int) -> str:
                                    other=pretty(other))
 
 
-#: How each node is computed from its parents, in the graph's names.
+def _right_side(op: str, args: list[str]) -> str:
+    """A node's operation written out over its parents (their names, or their values)."""
+    if op == "×":
+        return f"{args[0]} · {args[1]}"
+    if op == "+":
+        return " + ".join(args)
+    if op == "−":
+        return f"{args[0]} − {args[1]}"
+    if op == "log":
+        return f"log {args[0]}"
+    if op == "log(1 − ·)":
+        return f"log(1 − {args[0]})"
+    if op == "bce":
+        return f"−({args[0]} · {args[1]} + (1 − {args[0]}) · {args[2]})"
+    return f"{op}({args[0]})"
+
+
 def node_formula(g: NeuronGraph, name: str) -> str:
+    """How the node is computed from its parents, in the graph's names: z = p₁ + p₂ + b."""
     node = g.node(name)
-    p = [pretty(q) for q in node.parents]
-    if node.op == "×":
-        return f"{pretty(name)} = {p[0]} · {p[1]}"
-    if node.op == "+":
-        return f"{pretty(name)} = " + " + ".join(p)
-    if node.op == "−":
-        return f"{pretty(name)} = {p[0]} − {p[1]}"
-    if node.op == "log":
-        return f"{pretty(name)} = log {p[0]}"
-    if node.op == "log(1 − ·)":
-        return f"{pretty(name)} = log(1 − {p[0]})"
-    if node.op == "bce":
-        return "L = −(t·u + (1 − t)·v)"
-    return f"{pretty(name)} = {node.op}({p[0]})"
+    return f"{pretty(name)} = {_right_side(node.op, [pretty(q) for q in node.parents])}"
 
 
 NEURON_LATEX = {
@@ -316,21 +320,8 @@ def short(value: float, digits: int = 3) -> str:
 def substituted(g: NeuronGraph, name: str) -> str:
     """The node's formula with its parents' values put in: z = 0.5 + (−0.5) + 0.1."""
     node = g.node(name)
-    v = [f"({short(g.node(q).value, 4)})" if g.node(q).value < 0 else short(g.node(q).value, 4)
-         for q in node.parents]
-    if node.op == "×":
-        return f"{v[0]} · {v[1]}"
-    if node.op == "+":
-        return " + ".join(v)
-    if node.op == "−":
-        return f"{v[0]} − {v[1]}"
-    if node.op == "log":
-        return f"log {v[0]}"
-    if node.op == "log(1 − ·)":
-        return f"log(1 − {v[0]})"
-    if node.op == "bce":
-        return f"−({v[0]} · {v[1]} + (1 − {v[0]}) · {v[2]})"
-    return f"{node.op}({v[0]})"
+    values = [g.node(q).value for q in node.parents]
+    return _right_side(node.op, [f"({short(v, 4)})" if v < 0 else short(v, 4) for v in values])
 
 
 def _edge_geometry(view: GraphView) -> list:

@@ -12,6 +12,7 @@ import pytest
 
 from bench.browserlib import screenshot, wait_for_app_idle
 from derivs_app.i18n import LANGUAGES, t
+from tests.browser.test_app_browser import assert_no_exception, full_screenshot, open_page
 
 LOAD_TIMEOUT = 90_000
 CHANGE_TIMEOUT = 45_000
@@ -23,11 +24,6 @@ PAGES = {
     "backprop_depth": ("bpd.title", ("bpd_chart",)),
     "backprop_train": ("bpt.title", ("bpt_regions", "bpt_curves")),
 }
-
-
-def open_page(page, url: str) -> None:
-    page.goto(url, wait_until="domcontentloaded")
-    wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
 
 
 def drawn(page, key: str) -> None:
@@ -53,23 +49,6 @@ def labelled_edges(page) -> int:
     return -1 if values is None else len(values)
 
 
-def assert_no_exception(page) -> None:
-    exceptions = page.locator("[data-testid=stException]")
-    assert exceptions.count() == 0, exceptions.first.inner_text()
-
-
-def whole_page(page, name: str):
-    """The whole page at this width: it scrolls inside stMain, so grow the viewport first."""
-    size = page.viewport_size
-    height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
-    page.set_viewport_size({"width": size["width"], "height": min(max(height, 600), 20_000)})
-    page.wait_for_timeout(500)
-    try:
-        return screenshot(page, name, full_page=False)
-    finally:
-        page.set_viewport_size(size)
-
-
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 @pytest.mark.parametrize("url_path", list(PAGES))
 def test_page_loads_draws_its_charts_and_is_screenshotted(page, page_log, app_url, url_path,
@@ -84,7 +63,7 @@ def test_page_loads_draws_its_charts_and_is_screenshotted(page, page_log, app_ur
     assert_no_exception(page)
     heading = page.locator("[data-testid=stMain] h1").first.inner_text().strip()
     assert heading == t(title_key, lang)
-    assert whole_page(page, f"{url_path}-{lang}-1400x1000").stat().st_size > 5_000
+    assert full_screenshot(page, f"{url_path}-{lang}-1400x1000").stat().st_size > 5_000
     page.set_viewport_size({"width": 1280, "height": 720})
     page.wait_for_timeout(700)  # plotly redraws at the new width
     assert screenshot(page, f"{url_path}-{lang}-1280x720", full_page=False).stat().st_size > 5_000

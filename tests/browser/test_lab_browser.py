@@ -13,6 +13,7 @@ import pytest
 
 from bench.browserlib import screenshot, wait_for_app_idle
 from derivs_app.i18n import LANGUAGES, t
+from tests.browser.test_app_browser import assert_no_exception, full_screenshot
 
 LOAD_TIMEOUT = 120_000
 CHANGE_TIMEOUT = 60_000
@@ -29,23 +30,6 @@ def open_lab(page, url: str) -> None:
     for key in CHARTS:
         page.wait_for_selector(f".st-key-{key} {CHART}", timeout=LOAD_TIMEOUT)
     wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
-
-
-def assert_no_exception(page) -> None:
-    exceptions = page.locator("[data-testid=stException]")
-    assert exceptions.count() == 0, exceptions.first.inner_text()
-
-
-def whole_page(page, name: str):
-    """The whole page at this width: it scrolls inside stMain, so grow the viewport first."""
-    size = page.viewport_size
-    height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
-    page.set_viewport_size({"width": size["width"], "height": min(max(height, 600), 20_000)})
-    page.wait_for_timeout(800)
-    try:
-        return screenshot(page, name, full_page=False)
-    finally:
-        page.set_viewport_size(size)
 
 
 def text_of(page, key: str) -> str:
@@ -68,7 +52,7 @@ def test_lab_loads_with_the_new_sections_and_is_screenshotted(page, page_log, ap
     tableau = page.locator(".st-key-gc_chart_tableau [role=figure]")
     assert tableau.get_attribute("aria-label").startswith(
         "Richardson tableau for sin" if lang == "en" else "sin 在 x = 1000000 处的 Richardson 表")
-    assert whole_page(page, f"lab-{lang}-1400x1000").stat().st_size > 5_000
+    assert full_screenshot(page, f"lab-{lang}-1400x1000").stat().st_size > 5_000
     page.set_viewport_size({"width": 1280, "height": 720})
     page.wait_for_timeout(800)  # plotly redraws at the new width
     assert screenshot(page, f"lab-{lang}-1280x720", full_page=False).stat().st_size > 5_000

@@ -16,7 +16,6 @@ where a missing nginx fails: ``bash .ci/run`` installs it.
 
 from __future__ import annotations
 
-import ast
 import os
 import random
 import re
@@ -35,6 +34,7 @@ from derivs import ACTIVATIONS
 from derivs_app.views.activations import activation_grid
 from tests.browser import proxy
 from tests.browser.proxy import BASE_PATH, BASE_PATH_ENV, IMAGE_PORT, Nginx, Replica
+from tests.browser.test_app_browser import PAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRE = os.environ.get("DERIVS_REQUIRE_BROWSER") == "1"
@@ -51,18 +51,6 @@ STREAM = f"/{BASE_PATH}/_stcore/stream"
 if NGINX is None and not REQUIRE:  # one line for the whole file, like the browser tests' reason
     pytest.skip("proxy tests not run (CI requires them): nginx is not installed; "
                 "`apt-get install -y nginx` (Debian's package) runs them", allow_module_level=True)
-
-
-def _pages() -> list[tuple[str, str]]:
-    """(url path, page file) of each entry of app.py's PAGES, read without running app.py."""
-    tree = ast.parse((ROOT / "app.py").read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "PAGES":
-            return [(url, path) for path, _, url, _ in ast.literal_eval(node.value)]
-    raise AssertionError("app.py has no PAGES list")
-
-
-PAGES = _pages()
 
 
 # --- the stack: two replicas as the image runs them, nginx in front ------------------------------
