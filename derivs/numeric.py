@@ -507,7 +507,9 @@ def numeric_jacobian(f, x, method="central", h=None, domain=None):
       domain: (lo, hi), the closed interval where f is defined in each entry (probabilities:
         (0, 1)), or None. A coordinate whose stencil would leave it is differenced one-sided
         into the domain instead (forward at lo, backward at hi, with h, or that method's own
-        default step): ``one_sided_entries`` says which.
+        default step): ``one_sided_entries`` says which. Richardson finds its own way inside
+        (its probe may step out, meet a non-finite value and shrink): only an entry on the
+        edge itself goes one-sided.
 
     Returns:
       Shape f(x).shape + x.shape: a gradient (n,) for scalar f, an (m, n) Jacobian for
@@ -553,12 +555,12 @@ def one_sided_entries(x, method="central", h=None, domain=None) -> dict:
     lo, hi = domain
     m = get_method(method)
     x = as_array(x)
-    if m.name in ("forward", "backward", "complex_step"):
-        reach = {"forward": (0, 1), "backward": (1, 0), "complex_step": (0, 0)}[m.name]
-    else:  # central, five_point (two steps out), richardson (its largest step is below 1)
-        reach = (2, 2) if m.name == "five_point" else (1, 1)
-    steps = (m.default_step(x) if not m.adaptive else np.maximum(1.0, np.abs(x))) \
-        if h is None else np.broadcast_to(as_array(h), x.shape)
+    if m.adaptive:  # Richardson shrinks its steps to stay where f is finite: only the edge
+        return {j: "forward" if x[j] <= lo else "backward"  # itself needs one side
+                for j in np.ndindex(x.shape) if x[j] <= lo or x[j] >= hi}
+    reach = {"forward": (0, 1), "backward": (1, 0), "complex_step": (0, 0),
+             "five_point": (2, 2)}.get(m.name, (1, 1))  # steps out on each side
+    steps = m.default_step(x) if h is None else np.broadcast_to(as_array(h), x.shape)
     sides = {}
     for j in np.ndindex(x.shape):
         if x[j] - reach[0] * steps[j] < lo:
