@@ -1135,6 +1135,7 @@ _REFUSED = _Memo(CACHE_SIZE)  # by exact text: refusals its values decide (1/(x-
 _LIMITED = _Memo(CACHE_SIZE, LIMIT_CACHE_SECONDS)  # by shape: time, memory, size
 #: Refusals decided by the formula's shape rather than its numbers.
 SHAPE_CODES = frozenset({"timeout", "memory", "recursion", "too_large", "too_long"})
+SERVER_CODES = frozenset({"worker"})  # a worker that could not start
 
 
 def _remembered(error: ExpressionError) -> tuple:
@@ -1182,6 +1183,8 @@ def _cached_work(kind: str, text: str, params: tuple, timeout: float, memory_mb:
     except SymbolicBusy:
         raise  # not the formula's doing: not remembered
     except ExpressionError as error:
+        if error.code in SERVER_CODES:  # the server's trouble, not the formula's: next time
+            raise  # it may work, so nothing is remembered
         if error.code in SHAPE_CODES:
             _LIMITED.put(shape, _remembered(error))
         else:

@@ -765,3 +765,18 @@ def test_evaluating_constant_parts_at_parse_time_stays_cheap(text):
     expr = parse_expression(text)
     to_numpy(expr)(np.linspace(-5, 5, 801))
     assert time.process_time() - start < 0.3
+
+
+def test_a_worker_that_could_not_start_is_not_held_against_the_formula():
+    """A refusal of the formula is remembered; the server's own trouble (no worker) is not:
+    the same text asked again gets its answer once a worker can start."""
+    from derivs import sandbox
+
+    text, timeout = "x^3 + 7*x", 4.25  # a timeout no other test asks with: a fresh cache key
+
+    def no_worker():
+        raise SymbolicLimitError("the symbolic worker process could not start", code="worker")
+
+    with pytest.raises(SymbolicLimitError, match="could not start"):
+        sandbox._cached_work("analyse", text, (), timeout, 512.0, no_worker)
+    assert sandbox._cached_work("analyse", text, (), timeout, 512.0, lambda: "ok") == "ok"
