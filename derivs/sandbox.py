@@ -41,6 +41,7 @@ import contextlib
 import functools
 import itertools
 import json
+import logging
 import math
 import os
 import pickle
@@ -87,6 +88,7 @@ __all__ = [
     "compare_derivatives",
 ]
 
+_log = logging.getLogger(__name__)  # what the refusals' "see the server log" points to
 MAX_WORKERS = 2  # jobs at once, any job: Community Cloud has about 2 cores and 2.7 GB
 SPARE_WORKERS = 2  # warm idle workers kept ready, so a job rarely waits for imports
 MAX_JOBS_PER_WORKER = 200  # recycle now and then: sympy's caches only grow
@@ -816,8 +818,10 @@ class _Scheduler:
                 worker.wait_ready()
                 worker.send(frame)
                 break
-            except (TimeoutError, EOFError, OSError):
+            except (TimeoutError, EOFError, OSError) as error:
                 # An idle worker can die (e.g. killed by the OS); try one fresh worker.
+                _log.warning("symbolic worker %s did not take a job (attempt %d of 2): %r",
+                             getattr(worker, "pid", "?"), attempt + 1, error)
                 worker.kill()
                 if job.cancelled is not None:
                     raise job.cancelled from None
