@@ -482,10 +482,10 @@ class _Worker:
     it says "ready" once it can take a job. Parent and worker talk through one socket (a
     fork) or two pipes, read with select and a deadline."""
 
-    def __init__(self):
+    def __init__(self, forked: bool = True):
         self.zygote = None
         self.process = None
-        zygote = _zygote()
+        zygote = _zygote() if forked else None
         if zygote is not None:
             try:
                 self.pid, self._socket = zygote.fork()
@@ -807,8 +807,9 @@ class _Scheduler:
             job.worker.resume()
             return self._receive(job, job.worker)
         frame = job.frame()
-        for attempt in range(2):
-            worker = self.pool.take()
+        for attempt in range(3):
+            # twice from the pool; then a process of its own, which needs no zygote
+            worker = self.pool.take() if attempt < 2 else _Worker(forked=False)
             with self._cond:
                 if job.cancelled is not None:
                     self.pool.give_back(worker)
@@ -820,12 +821,12 @@ class _Scheduler:
                 break
             except (TimeoutError, EOFError, OSError) as error:
                 # An idle worker can die (e.g. killed by the OS); try one fresh worker.
-                _log.warning("symbolic worker %s did not take a job (attempt %d of 2): %r",
+                _log.warning("symbolic worker %s did not take a job (attempt %d of 3): %r",
                              getattr(worker, "pid", "?"), attempt + 1, error)
                 worker.kill()
                 if job.cancelled is not None:
                     raise job.cancelled from None
-                if attempt:
+                if attempt == 2:
                     raise SymbolicLimitError(
                         "the symbolic worker process could not start; see the server log",
                         code="worker") from None

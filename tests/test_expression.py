@@ -780,3 +780,24 @@ def test_a_worker_that_could_not_start_is_not_held_against_the_formula():
     with pytest.raises(SymbolicLimitError, match="could not start"):
         sandbox._cached_work("analyse", text, (), timeout, 512.0, no_worker)
     assert sandbox._cached_work("analyse", text, (), timeout, 512.0, lambda: "ok") == "ok"
+
+
+def test_when_the_pool_gives_two_dead_workers_a_process_of_its_own_answers(monkeypatch):
+    """Both pool workers die before taking the job (as once in CI): the third attempt starts a
+    worker that needs no zygote, and the formula is answered, not refused."""
+    from derivs import sandbox
+
+    original = sandbox._Pool.take
+    handed = []
+
+    def take_dead(self):
+        worker = original(self)
+        worker.wait_ready()
+        worker.stop()  # killed before it gets the job: its socket reads end of file
+        handed.append(worker)
+        return worker
+
+    monkeypatch.setattr(sandbox._Pool, "take", take_dead)
+    result = sandbox.analyse("x^2 + 5*x", timeout=7.75)  # a limit no other test asks with
+    assert len(handed) == 2
+    assert result.df_expr == derivative(parse_expression("x^2 + 5*x"))
