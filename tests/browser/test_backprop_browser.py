@@ -71,6 +71,45 @@ def test_page_loads_draws_its_charts_and_is_screenshotted(page, page_log, app_ur
     page_log.assert_clean()
 
 
+#: The backprop pages' charts whose margins are set to fit (figures._drawn_once), so that
+#: plotly draws them once per update instead of twice.
+FITTED_CHARTS = {"backprop_network": ("bpn_diagram",), "backprop_depth": ("bpd_chart",),
+                 "backprop_train": ("bpt_regions", "bpt_curves")}
+
+#: JS: per chart, the margins the figure asked for and the ones plotly ended up drawing with
+#: (_fullLayout._size: the asked ones grown by every axis label, legend and colour bar that
+#: did not fit, each growth a second draw of the whole chart).
+MARGINS_JS = """(key) => {
+  const gd = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+  if (!gd || !gd._fullLayout || !gd._fullLayout._size) return null;
+  const m = gd.layout.margin, s = gd._fullLayout._size;
+  return {asked: [m.l, m.r, m.t, m.b], drawn: [s.l, s.r, s.t, s.b]};
+}"""
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+@pytest.mark.parametrize("url_path", list(FITTED_CHARTS))
+def test_fitted_charts_are_drawn_with_the_margins_they_ask_for(page, page_log, app_url,
+                                                                url_path, lang):
+    """A margin that grows costs a second draw of the chart on every update (Chromium profile:
+    40 % of a training-page move). Fails when a chart's legend, colour bar or labels no longer
+    fit the margins its figure sets, e.g. a legend moved back to container coordinates."""
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    query = "?bpt_at=40" if url_path == "backprop_train" else ""
+    query += ("&" if query else "?") + f"lang={quote(LANGUAGES[lang])}" if lang != "en" else ""
+    open_page(page, f"{app_url}/{url_path}{query}")
+    for key in FITTED_CHARTS[url_path]:
+        drawn(page, key)
+    wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
+    for key in FITTED_CHARTS[url_path]:
+        margins = page.evaluate(MARGINS_JS, key)
+        assert margins is not None, key
+        grown = [d - a for a, d in zip(margins["asked"], margins["drawn"], strict=True)]
+        assert max(grown) <= 1, (key, margins)
+    assert_no_exception(page)
+    page_log.assert_clean()
+
+
 def test_keyboard_steps_move_the_graph_and_the_url(page, page_log, app_url):
     open_page(page, f"{app_url}/backprop?bp_step=6")  # the forward pass done, nothing back yet
     drawn(page, "bp_graph")
