@@ -4,8 +4,10 @@ and the planted bugs of derivs.BACKPROP_BUGS failing the same check. All numbers
 derivs.network; this file reads widgets and renders.
 
 The example's controls and all they drive live in a fragment (the formulas, questions, the
-network's shape and the source stay put); the bug picker in a fragment of its own inside it (every bug's check is computed once per
-settings for the summary, and cached, so picking another only redraws its detail)."""
+network's shape, the bugs and the source stay put: the bugs are checked on a fixed example, so
+a move of x changes none of them); the bug picker in a fragment of its own (every bug's check
+is computed once per settings for the summary, and cached, so picking another only redraws its
+detail)."""
 
 import streamlit as st
 
@@ -42,9 +44,10 @@ def verdict(passed: bool) -> str:
 
 
 def shape_controls() -> tuple:
-    """The network's shape, activation and loss: outside the fragment (a change reruns the
-    page, and is rare), so that a move of x re-renders four widgets fewer."""
-    top = st.columns(4)
+    """The network's shape, activation, loss and weight seed: outside the fragment (a change
+    reruns the page, and is rare; the bugs below depend on them), so that a move of x
+    re-renders five widgets fewer."""
+    top = st.columns(5)
     with top[0]:
         layers = ui.slider(ui.tr("bpn.layers"), "bpn_layers", 1, 2, 1, 1)
     with top[1]:
@@ -56,14 +59,16 @@ def shape_controls() -> tuple:
     with top[3]:
         loss = ui.select(ui.tr("bpn.loss"), NETWORK_LOSSES, key="bpn_loss",
                          format_func=ui.labeller("loss.name"))
-    return int(layers), int(width), activation, loss
+    with top[4]:
+        seed = ui.number(ui.tr("bpn.seed"), "bpn_seed", 0, 0, 999, step=1)
+    return int(layers), int(width), activation, loss, int(seed)
 
 
 def controls(shape: tuple) -> NetworkSettings:
-    """The example and the seed: in the network's fragment, so a move redraws only what
-    depends on the network (not the formulas, the questions or the source)."""
-    layers, width, activation, loss = shape
-    bottom = st.columns(4)
+    """The example: in the network's fragment, so a move redraws only what depends on it (not
+    the formulas, the questions, the bugs or the source)."""
+    layers, width, activation, loss, seed = shape
+    bottom = st.columns(3)
     low, high, step = X_RANGE
     x = []
     for i, v in enumerate(DEFAULT_X):
@@ -72,11 +77,8 @@ def controls(shape: tuple) -> NetworkSettings:
     with bottom[2]:
         # classes 1…3 on screen and in the link; label = class − 1 for the one-hot target
         label = ui.select(ui.tr("bpn.class"), range(1, NETWORK_OUTPUTS + 1), key="bpn_class") - 1
-    with bottom[3]:
-        seed = ui.number(ui.tr("bpn.seed"), "bpn_seed", 0, 0, 999, step=1)
     st.caption(ui.tr(f"bpn.output.{loss}"))
-    return NetworkSettings((int(width),) * int(layers), activation, loss, int(seed), tuple(x),
-                           int(label))
+    return NetworkSettings((width,) * layers, activation, loss, seed, tuple(x), int(label))
 
 
 def parameter_name(name: str) -> str:
@@ -194,11 +196,12 @@ def bug_detail(cases: dict[str, BugCase]) -> None:
         ui.show_source(*case.buggy_code)
 
 
-def bugs_section(settings: NetworkSettings) -> None:
+def bugs_section(shape: tuple) -> None:
+    _, width, activation, loss, seed = shape
     st.header(ui.tr("bpn.bugs_title"))
-    st.markdown(ui.tr("bpn.bugs_intro", width=settings.hidden[0],
+    st.markdown(ui.tr("bpn.bugs_intro", width=width,
                       x=", ".join(f"{v:g}" for v in BUG_EXAMPLE[0]), k=BUG_EXAMPLE[1] + 1))
-    cases = bug_cases(settings.activation, settings.loss, settings.seed, settings.hidden[0])
+    cases = bug_cases(activation, loss, seed, width)
     bug_summary(cases)
     bug_detail(cases)
 
@@ -210,7 +213,6 @@ def network(shape: tuple) -> None:
     view = network_view(settings)
     diagram_section(view)
     softmax_section(view)
-    bugs_section(settings)
 
 
 def render() -> None:
@@ -219,7 +221,9 @@ def render() -> None:
     predict.ask("backprop_network")
     for tex in NETWORK_LATEX:
         ui.latex(tex)
-    network(shape_controls())
+    shape = shape_controls()
+    network(shape)
+    bugs_section(shape)
     st.subheader(ui.tr("bpn.source_title"))
     ui.show_source(MLP._run, backward)
     st.caption(ui.tr("common.share"))
