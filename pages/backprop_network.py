@@ -61,6 +61,7 @@ def shape_controls() -> tuple:
                          format_func=ui.labeller("loss.name"))
     with top[4]:
         seed = ui.number(ui.tr("bpn.seed"), "bpn_seed", 0, 0, 999, step=1)
+    st.caption(ui.tr(f"bpn.output.{loss}"))
     return int(layers), int(width), activation, loss, int(seed)
 
 
@@ -77,7 +78,6 @@ def controls(shape: tuple) -> NetworkSettings:
     with bottom[2]:
         # classes 1…3 on screen and in the link; label = class − 1 for the one-hot target
         label = ui.select(ui.tr("bpn.class"), range(1, NETWORK_OUTPUTS + 1), key="bpn_class") - 1
-    st.caption(ui.tr(f"bpn.output.{loss}"))
     return NetworkSettings((width,) * layers, activation, loss, seed, tuple(x), int(label))
 
 
@@ -105,17 +105,18 @@ def diagram_section(view: NetworkView) -> None:
         ui.chart(fig, "bpn_diagram", alt=ui.tr("bpn.alt_diagram", sizes=sizes))
         st.caption(ui.tr("bpn.diagram_caption"))
     with right:
-        st.subheader(ui.tr("bpn.check_title"))
         c = view.check
         rows = [{ui.tr("bpn.col_param"): f"∂L/∂{parameter_name(name)}",
                  ui.tr("bpn.col_shape"): " × ".join(map(str, view.net.params[name].shape)),
                  ui.tr("bpn.col_worst"): ui.band_text(worst)}
                 for name, worst in view.worst_by_parameter().items()]
-        ui.table(rows)
         name, index = c.worst
-        st.markdown(ui.tr("bpn.check_verdict", verdict=verdict(c.passed), tol=f"{TOLERANCE:g}",
-                          worst=entry_name(name, index)))
-        st.markdown(ui.tr("bpn.loss_value", loss=exact(view.trace.loss)))
+        # one element, not four: each is re-rendered on every move of x
+        st.markdown("\n\n".join([
+            f"### {ui.tr('bpn.check_title')}", ui.markdown_table(rows),
+            ui.tr("bpn.check_verdict", verdict=verdict(c.passed), tol=f"{TOLERANCE:g}",
+                  worst=entry_name(name, index)),
+            ui.tr("bpn.loss_value", loss=exact(view.trace.loss))]))
     if section := ui.lazy_expander(ui.tr("bpn.entries"), "bpn_entries"):
         with section:
             ui.table([{ui.tr("bpn.col_entry"): entry_name(r.parameter, r.index),
@@ -126,24 +127,26 @@ def diagram_section(view: NetworkView) -> None:
 
 
 def softmax_section(view: NetworkView) -> None:
-    st.header(ui.tr("bpn.softmax_title"))
     step = view.softmax_step
+    title = f"## {ui.tr('bpn.softmax_title')}"
     if step is None:
-        st.markdown(ui.tr("bpn.softmax_none"))
+        st.markdown(f"{title}\n\n{ui.tr('bpn.softmax_none')}")
         return
-    st.markdown(ui.tr(f"bpn.softmax_intro.{view.settings.loss}"))
+    st.markdown(f"{title}\n\n{ui.tr(f'bpn.softmax_intro.{view.settings.loss}')}")
     ui.latex(SOFTMAX_STEP_LATEX)
     quantities = (("z_L", step.z), ("s = softmax(z_L)", step.s), ("y", step.y),
                   ("∂ℓ/∂s", step.dloss_ds), ("Jᵀ ∂ℓ/∂s", step.explicit),
                   (ui.tr("bpn.col_fused"), step.fused), ("(s − y)/n", step.shortcut))
-    ui.table([{ui.tr("bpn.col_quantity"): name,
-               **{f"i = {i + 1}": f"{v:g}" if name == "y" else exact(v)
-                  for i, v in enumerate(values)}} for name, values in quantities])
-    st.markdown(ui.tr("bpn.softmax_agree", diff=f"{step.max_difference:.2e}"))
+    said = [ui.markdown_table([{ui.tr("bpn.col_quantity"): name,
+                                **{f"i = {i + 1}": f"{v:g}" if name == "y" else exact(v)
+                                   for i, v in enumerate(values)}}
+                               for name, values in quantities]),
+            ui.tr("bpn.softmax_agree", diff=f"{step.max_difference:.2e}")]
     if fits_softmax_page(step.z):
         values = softmax_link(step.z, step.dloss_ds)
         key = "bpn.softmax_link" if "smx_vjp" in values else "bpn.softmax_link_z"
-        st.markdown(ui.tr(key, url=page_link("softmax", values, ui.lang())))
+        said.append(ui.tr(key, url=page_link("softmax", values, ui.lang())))
+    st.markdown("\n\n".join(said))  # one element: re-rendered on every move of x
     # folded: the table above has J's product already, and a chart less to redraw on every
     # move of x (the Softmax page draws J live)
     if section := ui.lazy_expander(ui.tr("bpn.jacobian_open"), "bpn_jacobian_open"):
