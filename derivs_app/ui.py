@@ -487,16 +487,17 @@ def table(rows: list[dict]) -> None:
 _CHART_CONFIG = {"displaylogo": False, "modeBarButtons": [["toImage"]]}
 
 
-def chart(fig, key: str, alt: str | None = None) -> None:
+def chart(fig, key: str, alt: str | None = None, data_table: bool = True) -> None:
     """The figure with a text alternative (role="figure" with this aria-label): alt, or one
-    written from the figure's own data. A lazy "show the data" table beside it."""
+    written from the figure's own data. A lazy "show the data" table beside it, unless the
+    page shows the chart's numbers in a table of its own (data_table=False)."""
     alt = alt or describe(fig, lang())
     theme = "streamlit"
     if presenting():  # dark, with chart text of 18 px for the back of the room
         fig = figures.for_projector(fig)
         theme = None  # Streamlit's light theme would paint legends and axis titles dark
     st.plotly_chart(fig, key=key, config=_CHART_CONFIG, alt=alt, theme=theme)
-    rows = data_rows(fig)
+    rows = data_rows(fig) if data_table else None
     if rows and (section := lazy_expander(tr("common.show_data"), f"{key}_data")):
         with section:
             table(rows)

@@ -89,8 +89,9 @@ def study() -> None:
                     init=INIT_LABELS[init] + (f", σ = {sigma:g}" if sigma else ""),
                     L=depth, width=width))
     said = words(view)
-    ui.chart(fig, "bpd_chart", alt=ui.tr("bpd.alt_chart", L=depth) + " " + said)
-    st.caption(ui.tr("bpd.setup", batch=DEPTH_BATCH, seeds=len(DEPTH_SEEDS)))
+    # its numbers are in the layer-by-layer table below: no second "show the data"
+    ui.chart(fig, "bpd_chart", alt=ui.tr("bpd.alt_chart", L=depth) + " " + said,
+             data_table=False)
     st.markdown(said)
     if section := ui.lazy_expander(ui.tr("bpd.table"), "bpd_table"):
         with section:
@@ -107,6 +108,7 @@ def render() -> None:
     ui.latex(DEPTH_LATEX)
     presets()
     study()
+    st.caption(ui.tr("bpd.setup", batch=DEPTH_BATCH, seeds=len(DEPTH_SEEDS)))  # fixed: outside
     st.subheader(ui.tr("bpd.source_title"))
     ui.show_source(gradient_norms, depth_study_case)
     st.caption(ui.tr("common.share"))
