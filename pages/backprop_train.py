@@ -35,21 +35,7 @@ STATE = "bpt_run"  # session-state key of the TrainState
 AT = "bpt_at"  # URL key: steps taken (a link replays them)
 
 
-def run_controls() -> tuple[float, int]:
-    """The learning rate and the steps per run: outside the training fragment (they change no
-    network, so there is nothing to redraw; a change reruns the page), so that a move of the
-    network's controls re-renders seven elements fewer."""
-    rate, size, note = st.columns([1.5, 1.5, 2.4], vertical_alignment="bottom")
-    with rate:
-        lr = ui.select_slider(ui.tr("bpt.lr"), LEARNING_RATES, "bpt_lr", 0.5,
-                              format_func=lambda v: f"{v:g}")
-    with size:
-        run = ui.select_slider(ui.tr("bpt.run_size"), RUN_SIZES, "bpt_n", 100)
-    note.caption(ui.tr("bpt.setup", points=POINTS, max=MAX_STEPS))
-    return lr, int(run)
-
-
-def controls() -> TrainConfig:
+def controls() -> tuple[TrainConfig, float, int]:
     """In the page, not the sidebar: they live in the training fragment with the buttons, so a
     change redraws only the run (a new network is cheap to show; none is trained)."""
     boxes = st.columns([1.2, 1.2, 1, 1.3, 1])
@@ -66,7 +52,14 @@ def controls() -> TrainConfig:
         width = ui.select_slider(ui.tr("bpt.width"), TRAIN_WIDTHS, "bpt_width", 16)
     with boxes[4]:
         seed = ui.number(ui.tr("bpt.seed"), "bpt_seed", 0, 0, 999, step=1)
-    return TrainConfig(dataset, activation, (int(width),) * int(layers), int(seed))
+    rate, size, note = st.columns([1.5, 1.5, 2.4], vertical_alignment="bottom")
+    with rate:
+        lr = ui.select_slider(ui.tr("bpt.lr"), LEARNING_RATES, "bpt_lr", 0.5,
+                              format_func=lambda v: f"{v:g}")
+    with size:
+        run = ui.select_slider(ui.tr("bpt.run_size"), RUN_SIZES, "bpt_n", 100)
+    note.caption(ui.tr("bpt.setup", points=POINTS, max=MAX_STEPS))
+    return TrainConfig(dataset, activation, (int(width),) * int(layers), int(seed)), lr, int(run)
 
 
 def _link_steps() -> int:
@@ -107,10 +100,10 @@ def current_run(config: TrainConfig, lr: float) -> TrainState:
 
 
 @ui.fragment
-def training(lr: float, run: int) -> None:
-    """The network's configuration, the buttons and all they redraw: a press or a change reruns
-    only this."""
-    config = controls()
+def training() -> None:
+    """The configuration, the buttons and all they redraw: a press or a change reruns only
+    this."""
+    config, lr, run = controls()
     state = current_run(config, lr)
     buttons = st.columns([1, 1.4, 1, 2.6], vertical_alignment="center")
     pressed_step = buttons[0].button(ui.tr("bpt.step"), key="bpt_step", icon=":material/skip_next:",
@@ -152,7 +145,7 @@ def render() -> None:
     ui.prose("bpt.intro")
     predict.ask("backprop_train")
     ui.used_in_link(AT)
-    training(*run_controls())
+    training()
     st.subheader(ui.tr("bpt.source_title"))
     ui.prose("bpt.source_intro")
     ui.show_source(step, train_step)
