@@ -1132,11 +1132,6 @@ def network_diagram_figure(neurons, weights, *, delta_name: str, weight_name: st
     layers = sorted({n[0] for n in neurons})
     ys = [n[3] for n in neurons]
     layout = _drawn_once(_layout(title=title, height=height), l=10, r=120, b=10)
-    # Streamlit draws a changed chart with newPlot and then Plotly.react on the same data; a
-    # data revision tells react the arrays are the ones it has, instead of comparing them all
-    # again (this figure's nested customdata and text: the react took 18 ms, with it 7 ms, in
-    # headless Chromium). Built from the numbers, so a figure with other data has another.
-    layout["datarevision"] = hash((tuple(map(tuple, neurons)), tuple(map(tuple, weights))))
     layout.update(
         xaxis=dict(visible=False, range=[-0.4, max(layers) + 0.4], fixedrange=True),
         yaxis=dict(visible=False, range=[min(ys) - 0.8, max(ys) + 0.6], fixedrange=True),
