@@ -102,14 +102,20 @@ def _layout(*, title: str = "", x: str = "", y: str = "", height: int = 380) -> 
 _AXIS_BELOW_PX, _LEGEND_ROW_PX = 58, 30
 
 
-def _drawn_once(layout: dict, *, l: int, r: int, b: int, legend_below: bool = False) -> dict:
+def _drawn_once(layout: dict, *, l: int, r: int, b: int | None = None, t: int | None = None,
+                legend_below: bool = False) -> dict:
     """In place: margins that already fit the axis labels, the legend and the colour bar,
     and the legend in paper coordinates. Plotly draws a chart a second time whenever its
     automatic margins grow past the layout's, and a legend placed in container coordinates
     always grows them (its room is added on top of the margin): in Chromium's profile, that
     second draw was 40 % of a training-page update. Streamlit draws a changed figure afresh,
-    so this is paid on every slider move. A margin too small for a long label still grows."""
+    so this is paid on every slider move. A margin too small for a long label still grows.
+    b defaults to the room the axis and one legend row below it take."""
+    if b is None:
+        b = _AXIS_BELOW_PX + _LEGEND_ROW_PX + 12 if legend_below else 10
     layout["margin"].update(l=l, r=r, b=b)
+    if t is not None:
+        layout["margin"]["t"] = t
     if legend_below:  # under the x axis title, as the container legend was
         plot_height = layout["height"] - layout["margin"]["t"] - b
         layout["legend"] = dict(orientation="h", xanchor="left", x=0.0, yref="paper",
@@ -1131,7 +1137,7 @@ def network_diagram_figure(neurons, weights, *, delta_name: str, weight_name: st
                     line=dict(color="#495057", width=1.5))))
     layers = sorted({n[0] for n in neurons})
     ys = [n[3] for n in neurons]
-    layout = _drawn_once(_layout(title=title, height=height), l=10, r=120, b=10)
+    layout = _drawn_once(_layout(title=title, height=height), l=10, r=120)
     layout.update(
         xaxis=dict(visible=False, range=[-0.4, max(layers) + 0.4], fixedrange=True),
         yaxis=dict(visible=False, range=[min(ys) - 0.8, max(ys) + 0.6], fixedrange=True),
@@ -1171,7 +1177,7 @@ def gradient_depth_figure(layers, per_seed, mean, std, *, bound=None, seed_name:
                            hovertemplate="l = %{x}<br>%{y:.4g}<extra>" + bound_name
                                          + "</extra>"))
     layout = _drawn_once(_layout(title=title, x=x, y=y, height=420), l=92, r=16,
-                         b=_AXIS_BELOW_PX + _LEGEND_ROW_PX + 12, legend_below=True)
+                         legend_below=True)
     layout["yaxis"].update(type="log", exponentformat="power", zeroline=False)
     layout["xaxis"].update(zeroline=False, rangemode="tozero" if len(layers) < 2 else "normal")
     return _figure(traces, layout)
@@ -1194,7 +1200,7 @@ def decision_regions_figure(gx, gy, p1, points, labels, *, class_names, p_name: 
                            marker=dict(color=colour, size=7, line=dict(color="white", width=1)),
                            hoverinfo="skip"))
     layout = _drawn_once(_layout(title=title, x="x₁", y="x₂", height=height), l=92, r=80,
-                         b=_AXIS_BELOW_PX + _LEGEND_ROW_PX + 12, legend_below=True)
+                         legend_below=True)
     layout["xaxis"].update(range=[float(gx[0]), float(gx[-1])], zeroline=False)
     layout["yaxis"].update(range=[float(gy[0]), float(gy[-1])], zeroline=False,
                            scaleanchor="x", constrain="domain")
@@ -1233,8 +1239,7 @@ def training_curves_figure(losses, grad_norms, *, loss_name: str, layer_names, x
                            name=name, xaxis="x2", yaxis="y2",
                            line=dict(color=palette[(l + 1) % len(palette)], width=2),
                            hovertemplate="step %{x}: %{y:.4g}<extra>" + name + "</extra>"))
-    layout = _drawn_once(_layout(height=height), l=92, r=24, b=72)
-    layout["margin"]["t"] = 46  # the legend's row, above the loss panel
+    layout = _drawn_once(_layout(height=height), l=92, r=24, b=72, t=46)  # t: the legend row
     layout.update(
         xaxis=dict(anchor="y", domain=[0.0, 1.0], matches="x2", showticklabels=False,
                    zeroline=False),

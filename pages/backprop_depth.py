@@ -108,7 +108,8 @@ def render() -> None:
     ui.latex(DEPTH_LATEX)
     presets()
     study()
-    st.caption(ui.tr("bpd.setup", batch=DEPTH_BATCH, seeds=len(DEPTH_SEEDS)))  # fixed: outside
+    # the same for every setting: outside the study's fragment, not re-sent on every move
+    st.caption(ui.tr("bpd.setup", batch=DEPTH_BATCH, seeds=len(DEPTH_SEEDS)))
     st.subheader(ui.tr("bpd.source_title"))
     ui.show_source(gradient_norms, depth_study_case)
     st.caption(ui.tr("common.share"))

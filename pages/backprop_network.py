@@ -9,6 +9,8 @@ a move of x changes none of them); the bug picker in a fragment of its own (ever
 is computed once per settings for the summary, and cached, so picking another only redraws its
 detail)."""
 
+from typing import NamedTuple
+
 import streamlit as st
 
 from derivs import ACTIVATIONS
@@ -43,7 +45,16 @@ def verdict(passed: bool) -> str:
     return ui.tr("bpn.pass") if passed else ui.tr("bpn.fail")
 
 
-def shape_controls() -> tuple:
+class Shape(NamedTuple):
+    """What the page-wide controls choose: the network and its weights, not the example."""
+    layers: int
+    width: int
+    activation: str
+    loss: str
+    seed: int
+
+
+def shape_controls() -> Shape:
     """The network's shape, activation, loss and weight seed: outside the fragment (a change
     reruns the page, and is rare; the bugs below depend on them), so that a move of x
     re-renders five widgets fewer."""
@@ -62,13 +73,12 @@ def shape_controls() -> tuple:
     with top[4]:
         seed = ui.number(ui.tr("bpn.seed"), "bpn_seed", 0, 0, 999, step=1)
     st.caption(ui.tr(f"bpn.output.{loss}"))
-    return int(layers), int(width), activation, loss, int(seed)
+    return Shape(int(layers), int(width), activation, loss, int(seed))
 
 
-def controls(shape: tuple) -> NetworkSettings:
+def controls(shape: Shape) -> NetworkSettings:
     """The example: in the network's fragment, so a move redraws only what depends on it (not
     the formulas, the questions, the bugs or the source)."""
-    layers, width, activation, loss, seed = shape
     bottom = st.columns(3)
     low, high, step = X_RANGE
     x = []
@@ -78,7 +88,8 @@ def controls(shape: tuple) -> NetworkSettings:
     with bottom[2]:
         # classes 1…3 on screen and in the link; label = class − 1 for the one-hot target
         label = ui.select(ui.tr("bpn.class"), range(1, NETWORK_OUTPUTS + 1), key="bpn_class") - 1
-    return NetworkSettings((width,) * layers, activation, loss, seed, tuple(x), int(label))
+    return NetworkSettings((shape.width,) * shape.layers, shape.activation, shape.loss,
+                           shape.seed, tuple(x), int(label))
 
 
 def parameter_name(name: str) -> str:
@@ -199,18 +210,17 @@ def bug_detail(cases: dict[str, BugCase]) -> None:
         ui.show_source(*case.buggy_code)
 
 
-def bugs_section(shape: tuple) -> None:
-    _, width, activation, loss, seed = shape
+def bugs_section(shape: Shape) -> None:
     st.header(ui.tr("bpn.bugs_title"))
-    st.markdown(ui.tr("bpn.bugs_intro", width=width,
+    st.markdown(ui.tr("bpn.bugs_intro", width=shape.width,
                       x=", ".join(f"{v:g}" for v in BUG_EXAMPLE[0]), k=BUG_EXAMPLE[1] + 1))
-    cases = bug_cases(activation, loss, seed, width)
+    cases = bug_cases(shape.activation, shape.loss, shape.seed, shape.width)
     bug_summary(cases)
     bug_detail(cases)
 
 
 @ui.fragment
-def network(shape: tuple) -> None:
+def network(shape: Shape) -> None:
     """The example's controls and everything the network drives: a move reruns only this."""
     settings = controls(shape)
     view = network_view(settings)
