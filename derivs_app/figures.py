@@ -8,6 +8,8 @@ readouts, not in the line's 7th digit).
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,12 +68,153 @@ def for_projector(fig: go.Figure) -> go.Figure:
 VALIDATE = False
 
 
+# No default template: plotly would copy its own into every figure (~2 ms and ~10 KB a chart),
+# and a figure that carries any template is drawn twice in the browser (see for_screen). The
+# app's style is in each figure's layout; presenter mode brings its own template.
+pio.templates.default = None
+
+
 def _figure(traces, layout) -> go.Figure:
-    # No template: plotly would copy its default one into every figure (~2 ms and ~10 KB a
-    # chart), and Streamlit's theme replaces it in the browser anyway (screenshots identical;
-    # presenter mode brings its own).
-    layout.setdefault("template", {})
     return go.Figure(data=traces, layout=layout, _validate=VALIDATE)
+
+
+# --- the figure as the browser gets it ---
+
+#: Streamlit's light chart theme (1.67 with this app's .streamlit/config.toml, read from a drawn
+#: chart's layout.template), written into each figure's own layout by for_screen. Axis and tick
+#: text darker than Streamlit's #808495 (3.7:1 on white): 6.2:1, as the page's own text.
+_SCREEN_FONT = '"Source Sans", sans-serif'
+_SCREEN_TEXT, _SCREEN_HEADING, _SCREEN_GRID = "#5f6372", "#111318", "#e6eaf1"
+_SCREEN_LAYOUT = dict(
+    font=dict(family=_SCREEN_FONT, color=_SCREEN_TEXT, weight=400),
+    title=dict(font=dict(family=_SCREEN_FONT, size=17, color=_SCREEN_HEADING, weight=700),
+               pad=dict(l=4.25), xanchor="left", x=0),
+    legend=dict(valign="top", bordercolor="rgba(0,0,0,0)", borderwidth=0,
+                font=dict(size=12.75, color="#262730"),
+                title=dict(font=dict(size=12.75, color=_SCREEN_TEXT), side="top")),
+    paper_bgcolor="#FFFFFF", plot_bgcolor="#FFFFFF",
+    margin=dict(pad=8.5, r=0, l=0),
+    hoverlabel=dict(bgcolor="#FFFFFF", bordercolor="rgba(17, 19, 24, 0.2)",
+                    font=dict(color=_SCREEN_TEXT, family=_SCREEN_FONT, size=12.75)),
+)
+# ticks="" said outright: a tick colour in the layout (not in a template) turns ticks on
+_SCREEN_AXIS = dict(zerolinecolor=_SCREEN_GRID, gridcolor=_SCREEN_GRID, tickcolor=_SCREEN_GRID, ticks="",
+                    tickfont=dict(color=_SCREEN_TEXT, size=12.75),
+                    title=dict(font=dict(color=_SCREEN_TEXT, size=14.875)),
+                    automargin=True)
+_SCREEN_AXES = {
+    "x": _SCREEN_AXIS | dict(showgrid=False, zeroline=False,
+                             title=dict(_SCREEN_AXIS["title"], standoff=21.25)),
+    "y": _SCREEN_AXIS | dict(ticklabelposition="outside",
+                             title=dict(_SCREEN_AXIS["title"], standoff=25.5)),
+}
+_SCREEN_COLORAXIS = dict(colorbar=dict(
+    thickness=16, xpad=25.5, ticklabelposition="outside", outlinecolor="rgba(0,0,0,0)",
+    outlinewidth=8, len=0.75, y=0.5745, title=dict(font=dict(color=_SCREEN_TEXT, size=14.875)),
+    tickfont=dict(color=_SCREEN_TEXT, size=12.75)))
+_AXIS_KEY = re.compile(r"([xy])axis\d*|coloraxis\d*")
+
+
+def _under(defaults: dict, mine: dict) -> dict:
+    """mine, with defaults filled in where it says nothing (nested dicts merged): how plotly
+    applies a template."""
+    merged = dict(defaults)
+    for key, value in mine.items():
+        old = merged.get(key)
+        merged[key] = _under(old, value) if isinstance(old, dict) and isinstance(value, dict) \
+            else value
+    return merged
+
+
+class _Shared(list):
+    """An array's values as a list that plotly's deep copies share instead of copying element by
+    element (Figure() and to_dict() each copy the figure): no code changes it once built."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def _listed(value, digest):
+    """value (a trace's or the layout's properties) with its numpy arrays as lists, and the
+    values as sent fed to digest (so a figure built with or without plotly's check, with
+    tuples or lists, gets the same digest). float32 arrays keep 8 significant digits (they
+    hold about 7), so the JSON stays short."""
+    if isinstance(value, np.ndarray):
+        if value.dtype == np.float32:
+            value = _significant(value.astype(np.float64), 8)
+        digest.update(f"array{value.shape}".encode())
+        if value.dtype.kind in "biuf":
+            digest.update(np.ascontiguousarray(value, dtype=np.float64).tobytes())
+            return _Shared(value.tolist())
+        value = value.tolist()
+    if isinstance(value, dict):  # in key order: the digest does not depend on build order
+        listed = {}
+        for key in sorted(value):
+            item = value[key]
+            if isinstance(item, (list, tuple)) and not len(item):
+                listed[key] = []  # plotly's check drops an empty list of shapes: no digest
+                continue
+            digest.update(repr(key).encode())
+            listed[key] = _listed(item, digest)
+        return listed
+    if isinstance(value, (list, tuple)):
+        digest.update(f"list{len(value)}".encode())
+        return [_listed(item, digest) for item in value]
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_)):
+        value = float(value) if isinstance(value, (float, np.floating)) else int(value)
+    digest.update(repr(value).encode())
+    return value
+
+
+def _significant(a: np.ndarray, digits: int) -> np.ndarray:
+    """a rounded to this many significant digits (non-finite and zero entries kept)."""
+    out = a.copy()
+    ok = np.isfinite(a) & (a != 0)
+    places = digits - 1 - np.floor(np.log10(np.abs(a[ok])))
+    scale = 10.0 ** np.abs(places)
+    up = places >= 0
+    v = a[ok]
+    out[ok] = np.where(up, np.round(v * scale) / scale, np.round(v / scale) * scale)
+    return out
+
+
+#: Above this many data values a figure keeps base64 arrays: as lists the activations page's
+#: every-curve comparison (8,400 values) alone was 88 KB of its 150 KB budget (bench/payload.py).
+#: Such a figure is drawn twice per change, as every figure was before for_screen.
+LISTED_VALUES_MAX = 6000
+
+
+def _array_values(value) -> int:
+    if isinstance(value, np.ndarray):
+        return value.size
+    if isinstance(value, dict):
+        return sum(_array_values(item) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(_array_values(item) for item in value)
+    return 0
+
+
+def for_screen(fig: go.Figure) -> go.Figure:
+    """A new figure that Streamlit's frontend draws once per change instead of twice, in the
+    app's light style. A changed figure is drawn afresh (newPlot), then Plotly.react runs again
+    on a restyled copy, and plotly redraws everything unless that copy compares equal: no
+    template (Streamlit's theme adds one, and any template compares changed), data arrays as
+    plain lists (typed arrays always compare changed) and a data revision (arrays are then
+    compared by it, not by identity). The revision is a digest of the data, so a new figure
+    always gets a new one. Its cost: the JSON of the arrays is about twice the base64, so a
+    figure with more than LISTED_VALUES_MAX values keeps its arrays and is drawn twice."""
+    data = [trace.to_plotly_json() for trace in fig.data]
+    layout = fig.layout.to_plotly_json()
+    layout.pop("template", None)
+    if _array_values(data) + _array_values(layout) <= LISTED_VALUES_MAX:
+        digest = hashlib.blake2b(digest_size=8)
+        data = [_listed(trace, digest) for trace in data]
+        layout = _listed(layout, digest)
+        layout["datarevision"] = digest.hexdigest()
+    axes = {key for key in layout if _AXIS_KEY.fullmatch(key)} | {"xaxis", "yaxis"}
+    defaults = _SCREEN_LAYOUT | {
+        key: _SCREEN_COLORAXIS if key.startswith("c") else _SCREEN_AXES[key[0]] for key in axes}
+    return go.Figure(data=data, layout=_under(defaults, layout), _validate=False)
 
 
 def dense(values) -> np.ndarray:

@@ -492,11 +492,10 @@ def chart(fig, key: str, alt: str | None = None, data_table: bool = True) -> Non
     written from the figure's own data. A lazy "show the data" table beside it, unless the
     page shows the chart's numbers in a table of its own (data_table=False)."""
     alt = alt or describe(fig, lang())
-    theme = "streamlit"
-    if presenting():  # dark, with chart text of 18 px for the back of the room
-        fig = figures.for_projector(fig)
-        theme = None  # Streamlit's light theme would paint legends and axis titles dark
-    st.plotly_chart(fig, key=key, config=_CHART_CONFIG, alt=alt, theme=theme)
+    # Streamlit's theme is off: for_screen writes the same style into the figure (with the
+    # theme on, every changed chart is drawn twice); presenter mode has its own dark one
+    fig = figures.for_projector(fig) if presenting() else figures.for_screen(fig)
+    st.plotly_chart(fig, key=key, config=_CHART_CONFIG, alt=alt, theme=None)
     rows = data_rows(fig) if data_table else None
     if rows and (section := lazy_expander(tr("common.show_data"), f"{key}_data")):
         with section:

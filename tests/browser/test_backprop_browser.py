@@ -146,3 +146,52 @@ def test_run_trains_in_the_browser_and_the_link_keeps_the_steps(page, page_log, 
     assert losses[-1] < losses[0]
     assert_no_exception(page)
     page_log.assert_clean()
+
+
+#: One slider per page, as bench/backprop_latency.py moves them. (The other pages' figures
+#: still leave their margins to plotly, which grows them with a second draw.)
+DRAWN_ONCE = {"backprop?bp_step=3": "bp_step", "backprop_network": "bpn_x1",
+              "backprop_depth": "bpd_depth", "backprop_train": "bpt_width"}
+
+#: JS: mark every plot element on the page; Streamlit replaces the element of a changed chart.
+MARK_PLOTS_JS = "() => document.querySelectorAll('.js-plotly-plot').forEach(gd => gd.__seen = 1)"
+NEW_PLOTS_JS = "() => [...document.querySelectorAll('.js-plotly-plot')].filter(gd => !gd.__seen).length"
+
+
+def _draw_calls(coverage: list[dict]) -> int:
+    """Calls of plotly's drawData (one per whole draw of a chart) in the precise coverage."""
+    found = [fn["ranges"][0]["count"] for script in coverage if "PlotlyChart" in script["url"]
+             for fn in script["functions"] if fn["functionName"].endswith(".drawData")]
+    assert found, "plotly's drawData is not in Streamlit's PlotlyChart bundle: update this"
+    return sum(found)
+
+
+@pytest.mark.parametrize("url_path", list(DRAWN_ONCE))
+def test_a_slider_move_draws_each_changed_chart_once(page, page_log, app_url, url_path):
+    """figures.for_screen: with Streamlit's theme, typed arrays or no data revision, plotly drew
+    every changed chart twice per move (the second a Plotly.react on Streamlit's restyled copy),
+    and more where a margin grew. Counted with Chromium's precise coverage: calls of plotly's
+    drawData against the charts Streamlit replaced."""
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    open_page(page, f"{app_url}/{url_path}")
+    page.wait_for_selector(CHART, timeout=LOAD_TIMEOUT)
+    wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Profiler.enable")
+    cdp.send("Profiler.startPreciseCoverage", {"callCount": True, "detailed": False})
+    cdp.send("Profiler.takePreciseCoverage")  # counts from here on
+    slider = page.locator(f".st-key-{DRAWN_ONCE[url_path]} input[type=range]").first
+    for key in ("ArrowRight", "ArrowLeft"):  # a new value, then back
+        page.evaluate(MARK_PLOTS_JS)
+        slider.focus()
+        page.keyboard.press(key)
+        page.wait_for_function(NEW_PLOTS_JS.replace("length", "length > 0"),
+                               timeout=CHANGE_TIMEOUT)
+        wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
+        page.wait_for_timeout(300)  # a margin that grows redraws after the first draw
+        replaced = page.evaluate(NEW_PLOTS_JS)
+        draws = _draw_calls(cdp.send("Profiler.takePreciseCoverage")["result"])
+        assert draws == replaced, (url_path, key, f"{draws} draws of {replaced} new charts")
+    cdp.send("Profiler.stopPreciseCoverage")
+    assert_no_exception(page)
+    page_log.assert_clean()
