@@ -126,14 +126,6 @@ def _under(defaults: dict, mine: dict) -> dict:
     return merged
 
 
-class _Shared(list):
-    """An array's values as a list that plotly's deep copies share instead of copying element by
-    element (Figure() and to_dict() each copy the figure): no code changes it once built."""
-
-    def __deepcopy__(self, memo):
-        return self
-
-
 def _listed(value, digest):
     """value (a trace's or the layout's properties) with its numpy arrays as lists, and the
     values as sent fed to digest (so a figure built with or without plotly's check, with
@@ -145,7 +137,7 @@ def _listed(value, digest):
         digest.update(f"array{value.shape}".encode())
         if value.dtype.kind in "biuf":
             digest.update(np.ascontiguousarray(value, dtype=np.float64).tobytes())
-            return _Shared(value.tolist())
+            return value.tolist()
         value = value.tolist()
     if isinstance(value, dict):  # in key order: the digest does not depend on build order
         listed = {}
@@ -206,7 +198,8 @@ def for_screen(fig: go.Figure) -> go.Figure:
     data = [trace.to_plotly_json() for trace in fig.data]
     layout = fig.layout.to_plotly_json()
     layout.pop("template", None)
-    if _array_values(data) + _array_values(layout) <= LISTED_VALUES_MAX:
+    listed = _array_values(data) + _array_values(layout) <= LISTED_VALUES_MAX
+    if listed:
         digest = hashlib.blake2b(digest_size=8)
         data = [_listed(trace, digest) for trace in data]
         layout = _listed(layout, digest)
@@ -214,7 +207,25 @@ def for_screen(fig: go.Figure) -> go.Figure:
     axes = {key for key in layout if _AXIS_KEY.fullmatch(key)} | {"xaxis", "yaxis"}
     defaults = _SCREEN_LAYOUT | {
         key: _SCREEN_COLORAXIS if key.startswith("c") else _SCREEN_AXES[key[0]] for key in axes}
-    return go.Figure(data=data, layout=_under(defaults, layout), _validate=False)
+    layout = _under(defaults, layout)
+    if listed:
+        return _Made({"data": data, "layout": layout})
+    return go.Figure(data=data, layout=layout, _validate=False)  # its to_dict makes base64
+
+
+class _Made(go.Figure):
+    """A figure whose JSON is already made. st.plotly_chart reads a figure through to_dict();
+    a go.Figure built from the dict would first build plotly's object for every property
+    (2 ms a chart) and to_dict would copy it all back."""
+
+    def __init__(self, spec: dict):
+        super().__init__()
+        self._spec = spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+    to_plotly_json = to_dict
 
 
 def dense(values) -> np.ndarray:

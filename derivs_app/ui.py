@@ -494,8 +494,8 @@ def chart(fig, key: str, alt: str | None = None, data_table: bool = True) -> Non
     alt = alt or describe(fig, lang())
     # Streamlit's theme is off: for_screen writes the same style into the figure (with the
     # theme on, every changed chart is drawn twice); presenter mode has its own dark one
-    fig = figures.for_projector(fig) if presenting() else figures.for_screen(fig)
-    st.plotly_chart(fig, key=key, config=_CHART_CONFIG, alt=alt, theme=None)
+    sent = figures.for_projector(fig) if presenting() else figures.for_screen(fig)
+    st.plotly_chart(sent, key=key, config=_CHART_CONFIG, alt=alt, theme=None)
     rows = data_rows(fig) if data_table else None
     if rows and (section := lazy_expander(tr("common.show_data"), f"{key}_data")):
         with section:
