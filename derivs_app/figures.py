@@ -2,8 +2,9 @@
 
 Conventions: functions take plain numbers/arrays (already computed by the core) plus display
 strings, and return a ``go.Figure``; they never compute maths beyond layout. Dense curves are
-sent as float32 to keep each page's payload small (the exact float64 numbers appear in the
-readouts, not in the line's 7th digit).
+float32 (8 significant digits once for_screen writes them as lists) to keep each page's payload
+small (the exact float64 numbers appear in the readouts, not in the line's 7th digit).
+ui.chart sends every figure through for_screen (or for_projector in presenter mode).
 """
 
 from __future__ import annotations
@@ -98,8 +99,8 @@ _SCREEN_LAYOUT = dict(
                     font=dict(color=_SCREEN_TEXT, family=_SCREEN_FONT, size=12.75)),
 )
 # ticks="" said outright: a tick colour in the layout (not in a template) turns ticks on
-_SCREEN_AXIS = dict(zerolinecolor=_SCREEN_GRID, gridcolor=_SCREEN_GRID, tickcolor=_SCREEN_GRID, ticks="",
-                    tickfont=dict(color=_SCREEN_TEXT, size=12.75),
+_SCREEN_AXIS = dict(zerolinecolor=_SCREEN_GRID, gridcolor=_SCREEN_GRID, tickcolor=_SCREEN_GRID,
+                    ticks="", tickfont=dict(color=_SCREEN_TEXT, size=12.75),
                     title=dict(font=dict(color=_SCREEN_TEXT, size=14.875)),
                     automargin=True)
 _SCREEN_AXES = {
