@@ -3,8 +3,11 @@
     python bench/latency.py [--n 20] [--only NAME ...] [--json artifacts/latency.json]
 
 For each target: open the page in headless Chromium, press ArrowRight on its slider (ArrowLeft
-once it reaches the end of its range; 2 warm-up presses, then N timed ones), so every press asks
-for a value the server has not seen before and no cache keyed on it flatters the numbers. Per
+once it reaches the end of its range; 2 warm-up presses, then the timed ones), so every press asks
+for a value the server has not seen before and no cache keyed on it flatters the numbers. The
+targets take turns: ROUNDS rounds (--rounds), each opening every page afresh for its share of the
+N presses, so a shared machine that slows down for a minute slows the baseline as much as the
+pages compared with it (one page after the other, the ratios moved by 0.5 between runs). Per
 press (see bench/browserlib.py for how):
 
 - browser: key press -> the last plotly chart whose data changed is redrawn (what a person waits),
@@ -90,15 +93,20 @@ def next_key(page, slider: str, key: str) -> str:
     return key
 
 
-def measure(page, server: bl.StreamlitServer, target: Target, n: int, warmup: int = 2) -> dict:
-    page.goto(server.url + target.path, wait_until="domcontentloaded")
+def measure(page, server: bl.StreamlitServer, target: Target, n: int, warmup: int = 2,
+            resume: tuple[str, str] | None = None) -> tuple[list, tuple[str, str]]:
+    """n timed presses on a freshly opened page (after warmup presses): one dict per press,
+    with the server's runs for it (see summarize), and where to resume: the page's URL after
+    the last press (the slider's value is in it) and the key to press next. Resumed, a round
+    goes on to values no earlier round asked for."""
+    url, key = resume or (server.url + target.path, "ArrowRight")
+    page.goto(url, wait_until="domcontentloaded")
     bl.wait_for_app_idle(page)
     page.wait_for_selector(".js-plotly-plot .main-svg", state="attached", timeout=30_000)
     if page.locator("[data-testid=stException]").count():
         raise RuntimeError(f"{target.name}: the page shows an exception")
     run_log = bl.RunLog(server.run_log)
     samples = []
-    key = "ArrowRight"
     for i in range(warmup + n):
         key = next_key(page, target.slider, key)
         r = bl.measure_slider_change(page, target.slider, key)
@@ -115,6 +123,11 @@ def measure(page, server: bl.StreamlitServer, target: Target, n: int, warmup: in
         s["runs"] = [
             {k: r[k] for k in ("ms", "cpu_ms", "cleanup_ms", "fragment", "finished")} for r in runs
         ]
+    return samples, (page.url, key)
+
+
+def summarize(samples: list) -> dict:
+    """Medians and p90s of one target's presses, from all rounds."""
     return {
         "browser": bl.summarize([s["browser"] for s in samples]),
         "server": bl.summarize([s["server"] for s in samples]),
@@ -129,10 +142,19 @@ def measure(page, server: bl.StreamlitServer, target: Target, n: int, warmup: in
     }
 
 
+def split(n: int, rounds: int) -> list[int]:
+    """n presses over this many rounds, as evenly as they go (every round at least one)."""
+    rounds = max(1, min(rounds, n))
+    return [n // rounds + (i < n % rounds) for i in range(rounds)]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=20, help="timed presses per page (default 20)")
     ap.add_argument("--only", nargs="*", help="names of targets to run (the baseline always runs)")
+    ap.add_argument("--rounds", type=int, default=4,
+                    help="measure the pages in turn this many times, n/rounds presses each time "
+                         "(default 4), so a machine that slows down mid-run slows every page")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args(argv)
 
@@ -145,32 +167,45 @@ def main(argv=None) -> int:
 
     from playwright.sync_api import sync_playwright
 
-    print(f"{bl.chromium_version()}; {os.cpu_count()} cores; n={args.n} presses per page")
+    print(f"{bl.chromium_version()}; {os.cpu_count()} cores; n={args.n} presses per page in "
+          f"{len(split(args.n, args.rounds))} rounds")
     servers: dict[Path, bl.StreamlitServer] = {}
     results: dict[str, dict] = {}
+    seconds: dict[str, float] = {}
     run_logs = Path(tempfile.mkdtemp(prefix="derivs-latency-"))
     try:
         for t in targets:
             if t.app not in servers:
                 servers[t.app] = bl.StreamlitServer(t.app, run_log=run_logs / f"{t.app.stem}.jsonl")
                 servers[t.app].start()
+        samples: dict[str, list] = {t.name: [] for t in targets}
+        resume: dict[str, tuple[str, str]] = {}
         with sync_playwright() as pw:
             browser = bl.launch_chromium(pw)
-            for t in targets:
-                context = browser.new_context(viewport={"width": 1400, "height": 900})
-                blocked: list[str] = []
-                bl.block_foreign_requests(context, blocked)
-                bl.install_probe(context)
-                page = context.new_page()
-                t_start = time.perf_counter()
-                try:
-                    results[t.name] = measure(page, servers[t.app], t, args.n)
-                except Exception as e:  # noqa: BLE001 - one broken page must not hide the rest
-                    bl.screenshot(page, f"latency-FAILED-{t.name}")
-                    results[t.name] = {"error": f"{type(e).__name__}: {e}"}
-                results[t.name]["seconds"] = round(time.perf_counter() - t_start, 1)
-                context.close()
+            for presses in split(args.n, args.rounds):
+                for t in targets:
+                    if "error" in results.get(t.name, {}):
+                        continue
+                    context = browser.new_context(viewport={"width": 1400, "height": 900})
+                    blocked: list[str] = []
+                    bl.block_foreign_requests(context, blocked)
+                    bl.install_probe(context)
+                    page = context.new_page()
+                    t_start = time.perf_counter()
+                    try:
+                        taken, resume[t.name] = measure(page, servers[t.app], t, presses,
+                                                        resume=resume.get(t.name))
+                        samples[t.name] += taken
+                    except Exception as e:  # noqa: BLE001 - one broken page must not hide the rest
+                        bl.screenshot(page, f"latency-FAILED-{t.name}")
+                        results[t.name] = {"error": f"{type(e).__name__}: {e}"}
+                    seconds[t.name] = seconds.get(t.name, 0.0) + time.perf_counter() - t_start
+                    context.close()
             browser.close()
+        for t in targets:
+            if "error" not in results.get(t.name, {}):
+                results[t.name] = summarize(samples[t.name])
+            results[t.name]["seconds"] = round(seconds.get(t.name, 0.0), 1)
     finally:
         for s in servers.values():
             s.stop()
