@@ -32,6 +32,7 @@ from derivs_app.views.backprop import (
 from derivs_app.views.playground import plain_markdown
 
 STATE = "bpt_run"  # session-state key of the TrainState
+CURVES_HEIGHT = 460  # px: training_curves_figure's height, kept by its stand-in at step 0
 AT = "bpt_at"  # URL key: steps taken (a link replays them)
 
 
@@ -131,12 +132,19 @@ def training() -> None:
                                       p_name="P(1)", title=ui.tr("bpt.regions"))
         ui.chart(fig, "bpt_regions", alt=ui.tr("bpt.alt_regions", steps=state.steps))
     with right:
-        layers = len(config.sizes) - 1
-        names = [f"‖∂L/∂W{subscript(l, one_based=False)}‖" for l in range(1, layers + 1)]
-        fig = training_curves_figure(state.losses, state.grad_norms, loss_name="L",
-                                     layer_names=names, x=ui.tr("bpt.steps_axis"),
-                                     grad_y="‖∂L/∂W<sub>l</sub>‖")
-        ui.chart(fig, "bpt_curves", alt=ui.tr("bpt.alt_curves", steps=state.steps))
+        if state.steps:
+            layers = len(config.sizes) - 1
+            names = [f"‖∂L/∂W{subscript(l, one_based=False)}‖" for l in range(1, layers + 1)]
+            fig = training_curves_figure(state.losses, state.grad_norms, loss_name="L",
+                                         layer_names=names, x=ui.tr("bpt.steps_axis"),
+                                         grad_y="‖∂L/∂W<sub>l</sub>‖")
+            ui.chart(fig, "bpt_curves", alt=ui.tr("bpt.alt_curves", steps=state.steps))
+        else:
+            # at step 0 the curves would be one loss point (the status line has it) and no
+            # gradient yet: words instead, in a box the chart's height so nothing jumps when
+            # it appears, and every change of the network draws one chart, not two
+            with st.container(height=CURVES_HEIGHT, border=True, vertical_alignment="center"):
+                st.markdown(ui.tr("bpt.curves_empty", loss=f"{state.losses[-1]:.4g}"))
     st.caption(ui.tr("bpt.curves_caption"))
 
 

@@ -395,7 +395,7 @@ def test_a_rerun_never_retrains_and_a_link_replays_its_steps():
     assert len(decode(trace(charts(at)["bpt_curves"], "loss")["y"])) == 42
     at.selectbox(key="bpt_data").select("xor").run()  # a new network starts at step 0
     assert "bpt_at" not in at.query_params
-    assert len(decode(trace(charts(at)["bpt_curves"], "loss")["y"])) == 1
+    assert_no_curves_yet(at, TrainConfig("xor", "tanh", (16,), 0))
     at.button(key="bpt_run_n").click().run()
     at.button(key="bpt_reset").click().run()
     assert "bpt_at" not in at.query_params
@@ -404,4 +404,15 @@ def test_a_rerun_never_retrains_and_a_link_replays_its_steps():
 def test_a_step_count_the_page_cannot_replay_is_reported():
     at = open_page("backprop_train", bpt_at="99999")
     assert [w.value for w in at.warning] == [t("common.bad_link", name="bpt_at", value="99999")]
-    assert len(decode(trace(charts(at)["bpt_curves"], "loss")["y"])) == 1
+    assert_no_curves_yet(at, TrainConfig("moons", "tanh", (16,), 0))
+
+
+def assert_no_curves_yet(at, config: TrainConfig) -> None:
+    """At step 0 the curves' place says so, with the untrained network's loss (the core's own,
+    computed here afresh), and only the regions are drawn."""
+    assert set(charts(at)) == {"bpt_regions"}
+    x, labels = make_dataset(config.dataset, POINTS, 0, 0.1)
+    net = MLP((2, *config.hidden, 2), config.activation, "softmax_cross_entropy", "xavier",
+              config.seed)
+    expected = t("bpt.curves_empty", loss=f"{net.loss(x, labels):.4g}")
+    assert expected in [m.value for m in at.markdown]

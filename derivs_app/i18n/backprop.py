@@ -416,6 +416,11 @@ TEXT = {
         "Two line charts over {steps} steps, log scale: the loss L, and the norm of each "
         "layer's weight gradient.",
         "两个折线图,共 {steps} 步,对数坐标:损失 L,以及每一层权重梯度的范数。"),
+    "bpt.curves_empty": (
+        "**No steps yet.** Press *Step* or *Run* and the loss after each step is drawn here, "
+        "with each layer's gradient norm ‖∂L/⁠∂Wₗ‖ below it. Before training the loss is {loss}.",
+        "**还没有训练。** 按「走一步」或「运行」后,这里会画出每一步之后的损失,下面是每一层的梯度范数 "
+        "‖∂L/⁠∂Wₗ‖。训练前的损失是 {loss}。"),
     "bpt.curves_caption": (
         "Top: the loss after each step. Bottom: ‖∂L/∂W_l‖ of the gradient each step used, one "
         "line per layer (W₁ next to the input). The region map is white where the network is "

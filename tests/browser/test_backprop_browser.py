@@ -22,7 +22,7 @@ PAGES = {
     "backprop": ("bp.title", ("bp_graph",)),
     "backprop_network": ("bpn.title", ("bpn_diagram",)),
     "backprop_depth": ("bpd.title", ("bpd_chart",)),
-    "backprop_train": ("bpt.title", ("bpt_regions", "bpt_curves")),
+    "backprop_train": ("bpt.title", ("bpt_regions",)),  # at step 0: the curves come with steps
 }
 
 
