@@ -2,12 +2,13 @@
 bench/latency.py's measurement and goals (browser <= 1.5x, server <= 2x the bare page, on
 medians), with one representative slider per backprop page.
 
-    python bench/backprop_latency.py [--n 20] [--only backprop ...] [--json artifacts/bp.json]
+    python bench/backprop_latency.py [--n 24] [--rounds 6] [--only backprop ...] [--json artifacts/bp.json]
 
 - backprop: the step slider (a fragment rerun: the graph, its tables and the badges redrawn);
 - backprop_network: x₁ (a full rerun: forward, backward, every gradient check, the bugs);
 - backprop_depth: the depth L (a fragment rerun: five seeds of gradient_norms, cached per setting);
-- backprop_train: the hidden width (a new network: its regions and curves at step 0).
+- backprop_train: the hidden width (a new network at step 0: its regions redrawn; the curves'
+  place says there are no steps yet).
 """
 
 from __future__ import annotations
