@@ -1,6 +1,6 @@
 """Slider change -> chart redrawn, for each page in TARGETS, against the bare page in the same run.
 
-    python bench/latency.py [--n 20] [--only NAME ...] [--json artifacts/latency.json]
+    python bench/latency.py [--n 20] [--rounds 4] [--only NAME ...] [--json artifacts/latency.json]
 
 For each target: open the page in headless Chromium, press ArrowRight on its slider (ArrowLeft
 once it reaches the end of its range; 2 warm-up presses, then the timed ones), so every press asks
