@@ -137,7 +137,9 @@ def test_keyboard_steps_move_the_graph_and_the_url(page, page_log, app_url):
 
 def test_run_trains_in_the_browser_and_the_link_keeps_the_steps(page, page_log, app_url):
     open_page(page, f"{app_url}/backprop_train?bpt_data=circles&bpt_n=50")
-    drawn(page, "bpt_curves")
+    drawn(page, "bpt_regions")
+    wait_for_app_idle(page, timeout=LOAD_TIMEOUT)
+    assert page.locator(".st-key-bpt_curves").count() == 0  # step 0: words in its place
     page.locator(".st-key-bpt_run_n button").click()
     page.wait_for_function("() => location.search.includes('bpt_at=50')", timeout=CHANGE_TIMEOUT)
     page.wait_for_function(f"() => ({trace_js('bpt_curves', 'loss', 'y')})()?.length === 51",
