@@ -32,7 +32,7 @@ from derivs_app.views.backprop import (
 from derivs_app.views.playground import plain_markdown
 
 STATE = "bpt_run"  # session-state key of the TrainState
-CURVES_HEIGHT = 460  # px: training_curves_figure's height, kept by its stand-in at step 0
+CURVES_HEIGHT = 460  # px: the curves chart's height, and its stand-in's at step 0
 AT = "bpt_at"  # URL key: steps taken (a link replays them)
 
 
@@ -137,7 +137,7 @@ def training() -> None:
             names = [f"‖∂L/∂W{subscript(l, one_based=False)}‖" for l in range(1, layers + 1)]
             fig = training_curves_figure(state.losses, state.grad_norms, loss_name="L",
                                          layer_names=names, x=ui.tr("bpt.steps_axis"),
-                                         grad_y="‖∂L/∂W<sub>l</sub>‖")
+                                         grad_y="‖∂L/∂W<sub>l</sub>‖", height=CURVES_HEIGHT)
             ui.chart(fig, "bpt_curves", alt=ui.tr("bpt.alt_curves", steps=state.steps))
         else:
             # at step 0 the curves would be one loss point (the status line has it) and no
