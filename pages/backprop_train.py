@@ -38,28 +38,23 @@ AT = "bpt_at"  # URL key: steps taken (a link replays them)
 
 def controls() -> tuple[TrainConfig, float, int]:
     """In the page, not the sidebar: they live in the training fragment with the buttons, so a
-    change redraws only the run (a new network is cheap to show; none is trained)."""
-    boxes = st.columns([1.2, 1.2, 1, 1.3, 1])
-    with boxes[0]:
+    change redraws only the run (a new network is cheap to show; none is trained). Rows are
+    horizontal containers, not columns: a column is one more element the fragment re-sends and
+    the browser re-renders on every change (about 1.3 ms each, bench/README.md), and a row wraps
+    two by two on a phone instead of stacking one control per line."""
+    with st.container(horizontal=True, key="bpt_network_row"):
         dataset = ui.select(ui.tr("bpt.dataset"), DATASETS, key="bpt_data",  # registry names
                             format_func=ui.labeller("bpt.data"))
-    with boxes[1]:
         activation = ui.select(ui.tr("bpt.activation"), ACTIVATIONS, key="bpt_act",
                                format_func=lambda n: ACTIVATIONS[n].label,
                                index=list(ACTIVATIONS).index("tanh"))
-    with boxes[2]:
         layers = ui.slider(ui.tr("bpt.layers"), "bpt_layers", 1, 3, 1, 1)
-    with boxes[3]:
         width = ui.select_slider(ui.tr("bpt.width"), TRAIN_WIDTHS, "bpt_width", 16)
-    with boxes[4]:
         seed = ui.number(ui.tr("bpt.seed"), "bpt_seed", 0, 0, 999, step=1)
-    rate, size, note = st.columns([1.5, 1.5, 2.4], vertical_alignment="bottom")
-    with rate:
+    with st.container(horizontal=True, key="bpt_run_row"):
         lr = ui.select_slider(ui.tr("bpt.lr"), LEARNING_RATES, "bpt_lr", 0.5,
                               format_func=lambda v: f"{v:g}")
-    with size:
         run = ui.select_slider(ui.tr("bpt.run_size"), RUN_SIZES, "bpt_n", 100)
-    note.caption(ui.tr("bpt.setup", points=POINTS, max=MAX_STEPS))
     return TrainConfig(dataset, activation, (int(width),) * int(layers), int(seed)), lr, int(run)
 
 
@@ -106,20 +101,19 @@ def training() -> None:
     this."""
     config, lr, run = controls()
     state = current_run(config, lr)
-    buttons = st.columns([1, 1.4, 1, 2.6], vertical_alignment="center")
-    pressed_step = buttons[0].button(ui.tr("bpt.step"), key="bpt_step", icon=":material/skip_next:",
-                                     disabled=state.room == 0, width="stretch")
-    pressed_run = buttons[1].button(ui.tr("bpt.run", n=run), key="bpt_run_n",
-                                    icon=":material/fast_forward:", disabled=state.room == 0,
-                                    width="stretch")
-    pressed_reset = buttons[2].button(ui.tr("bpt.reset"), key="bpt_reset",
-                                      icon=":material/restart_alt:", width="stretch")
-    if pressed_reset:
-        state = _remember(start_training(config))
-    elif pressed_step or pressed_run:
-        state = _remember(advance(state, lr, 1 if pressed_step else run))
-    buttons[3].markdown(ui.tr("bpt.status", steps=state.steps, loss=f"{state.losses[-1]:.4g}",
-                              accuracy=f"{state.accuracy:.0%}"))
+    with st.container(horizontal=True, vertical_alignment="center", key="bpt_buttons"):
+        pressed_step = st.button(ui.tr("bpt.step"), key="bpt_step", icon=":material/skip_next:",
+                                 disabled=state.room == 0)
+        pressed_run = st.button(ui.tr("bpt.run", n=run), key="bpt_run_n",
+                                icon=":material/fast_forward:", disabled=state.room == 0)
+        pressed_reset = st.button(ui.tr("bpt.reset"), key="bpt_reset",
+                                  icon=":material/restart_alt:")
+        if pressed_reset:
+            state = _remember(start_training(config))
+        elif pressed_step or pressed_run:
+            state = _remember(advance(state, lr, 1 if pressed_step else run))
+        st.markdown(ui.tr("bpt.status", steps=state.steps, loss=f"{state.losses[-1]:.4g}",
+                          accuracy=f"{state.accuracy:.0%}"), width="content")
     if state.room == 0:
         st.info(ui.tr("bpt.full", max=MAX_STEPS), icon=":material/block:")
     if len({r for _, r in state.rates}) > 1:
@@ -145,7 +139,6 @@ def training() -> None:
             # it appears, and every change of the network draws one chart, not two
             with st.container(height=CURVES_HEIGHT, border=True, vertical_alignment="center"):
                 st.markdown(ui.tr("bpt.curves_empty", loss=f"{state.losses[-1]:.4g}"))
-    st.caption(ui.tr("bpt.curves_caption"))
 
 
 def render() -> None:
@@ -153,7 +146,10 @@ def render() -> None:
     ui.prose("bpt.intro")
     predict.ask("backprop_train")
     ui.used_in_link(AT)
+    # the same for every run: outside the fragment, not re-sent on every change
+    st.caption(ui.tr("bpt.setup", points=POINTS, max=MAX_STEPS))
     training()
+    st.caption(ui.tr("bpt.curves_caption"))
     st.subheader(ui.tr("bpt.source_title"))
     ui.prose("bpt.source_intro")
     ui.show_source(step, train_step)
